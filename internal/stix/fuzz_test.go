@@ -1,0 +1,138 @@
+package stix
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// addSeeds adds the rule-test objects and a few real ones to f's corpus.
+func addSeeds(f *testing.F) {
+	for _, props := range [][]prop{indicator, relationship, ipv4, marking, custom} {
+		f.Add(object(props))
+	}
+	f.Add(escapeName(object(indicator), "type"))
+	f.Add(object(edit(indicator, map[string]string{
+		"labels":              `["a", 1]`,
+		"external_references": `[{"source_name": "capec"}, {}]`,
+		"object_marking_refs": `["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]`,
+		"valid_until":         `"2015-01-01T00:00:00Z"`,
+		"confidence":          `101`,
+	})))
+	f.Add([]byte(`{"type":"bundle","id":"bundle--cf20f99b-3ed2-4a9f-b4f1-d660a7fc8241","objects":[{"type":"x-a"},{}]}`))
+	f.Add([]byte("{\"a\":1}\n\n{\"type\":\"bundle\",\"objects\":[]}\r\n"))
+	f.Add([]byte(`[1, -0.5e+3, true, null, "\u00e9\ud83d\ude00"]`))
+	f.Add([]byte("\xef\xbb\xbf{\"\\u0074ype\":\"\xc3\xa9\"}"))
+	if data, err := os.ReadFile(oasisDir + "/infrastructure.json"); err == nil {
+		f.Add(data)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		obj, err := Parse(data)
+
+		// Parse's own JSON validator agrees with encoding/json plus UTF-8.
+		trimmed := trimSpace(data)
+		std := json.Valid(trimmed) && utf8.Valid(trimmed)
+		if got := validJSON(trimmed); got != std {
+			t.Fatalf("validJSON = %v, json.Valid && utf8.Valid = %v", got, std)
+		}
+
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("error %v (%T) is not a *ValidationError", err, err)
+			}
+			if len(ve.Violations) == 0 || len(ve.Violations) > maxViolations+1 {
+				t.Fatalf("%d violations", len(ve.Violations))
+			}
+			if obj != nil {
+				t.Fatal("object returned with an error")
+			}
+			if ve.ID != "" {
+				if _, problem := identifierProblem([]byte(ve.ID)); problem != "" {
+					t.Fatalf("ValidationError.ID %q is malformed: %s", ve.ID, problem)
+				}
+			}
+			_ = err.Error()
+			return
+		}
+
+		if obj == nil {
+			t.Fatal("no object and no error")
+		}
+		if !strings.HasPrefix(obj.ID, obj.Type+"--") || !IsValidType(obj.Type) {
+			t.Fatalf("id %q does not belong to type %q", obj.ID, obj.Type)
+		}
+		if !std {
+			t.Fatal("accepted text that encoding/json refuses")
+		}
+		// The standard decoder reads the same values. It keeps the last of
+		// duplicate names, so agreement also shows there were none.
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("encoding/json: %v", err)
+		}
+		str := func(name string) string { s, _ := m[name].(string); return s }
+		if str("type") != obj.Type || str("id") != obj.ID || str("spec_version") != obj.SpecVersion ||
+			str("created_by_ref") != obj.CreatedByRef {
+			t.Fatalf("Parse = %+v, encoding/json = %v", *obj, m)
+		}
+		if mod := str("modified"); mod != "" {
+			std, err := time.Parse(time.RFC3339Nano, mod)
+			if err != nil || !std.Equal(obj.Modified) {
+				t.Fatalf("modified %q: Parse = %v, time.Parse = %v, %v", mod, obj.Modified, std, err)
+			}
+		}
+		if k := obj.VersionKey(); k != "0" && (len(k) != 23 || strings.Trim(k, "0123456789") != "") {
+			t.Fatalf("VersionKey = %q", k)
+		}
+		if s := obj.ModifiedString(); s != "" {
+			back, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil || !back.Equal(obj.Modified) {
+				t.Fatalf("ModifiedString %q does not round-trip: %v", s, err)
+			}
+		}
+	})
+}
+
+func FuzzReadObjects(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		raws, err := ReadObjects(bytes.NewReader(data))
+		if err != nil {
+			if raws != nil {
+				t.Fatal("objects returned with an error")
+			}
+			return
+		}
+		for i, raw := range raws {
+			if len(raw) == 0 || raw[0] != '{' || !validJSON(raw) {
+				t.Fatalf("object %d is not a JSON object: %q", i, raw)
+			}
+			if !bytes.Equal(raw, trimSpace(raw)) {
+				t.Fatalf("object %d is not trimmed: %q", i, raw)
+			}
+			if !bytes.Contains(data, raw) {
+				t.Fatalf("object %d is not bytes of the input: %q", i, raw)
+			}
+		}
+		// A single object that is not a bundle comes back whole.
+		doc := trimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+		if validJSON(doc) && doc[0] == '{' {
+			var head struct{ Type any }
+			if json.Unmarshal(doc, &head) == nil && head.Type != "bundle" {
+				if len(raws) != 1 || !bytes.Equal(raws[0], doc) {
+					t.Fatalf("single object read as %q", raws)
+				}
+			}
+		}
+	})
+}
