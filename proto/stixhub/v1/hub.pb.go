@@ -679,11 +679,17 @@ func (x *SubscribeRequest) GetTypes() []string {
 	return nil
 }
 
-// SubscribeResponse carries one delivered object.
+// SubscribeResponse is one message of a subscription: first a Started, then
+// one Delivery per object.
 type SubscribeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The delivered object.
-	Delivery      *Delivery `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	// What this message carries.
+	//
+	// Types that are valid to be assigned to Event:
+	//
+	//	*SubscribeResponse_Started
+	//	*SubscribeResponse_Delivery
+	Event         isSubscribeResponse_Event `protobuf_oneof:"event"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -718,11 +724,96 @@ func (*SubscribeResponse) Descriptor() ([]byte, []int) {
 	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{8}
 }
 
-func (x *SubscribeResponse) GetDelivery() *Delivery {
+func (x *SubscribeResponse) GetEvent() isSubscribeResponse_Event {
 	if x != nil {
-		return x.Delivery
+		return x.Event
 	}
 	return nil
+}
+
+func (x *SubscribeResponse) GetStarted() *Started {
+	if x != nil {
+		if x, ok := x.Event.(*SubscribeResponse_Started); ok {
+			return x.Started
+		}
+	}
+	return nil
+}
+
+func (x *SubscribeResponse) GetDelivery() *Delivery {
+	if x != nil {
+		if x, ok := x.Event.(*SubscribeResponse_Delivery); ok {
+			return x.Delivery
+		}
+	}
+	return nil
+}
+
+type isSubscribeResponse_Event interface {
+	isSubscribeResponse_Event()
+}
+
+type SubscribeResponse_Started struct {
+	// Sent once, first: the subscription is live.
+	Started *Started `protobuf:"bytes,1,opt,name=started,proto3,oneof"`
+}
+
+type SubscribeResponse_Delivery struct {
+	// One delivered object.
+	Delivery *Delivery `protobuf:"bytes,2,opt,name=delivery,proto3,oneof"`
+}
+
+func (*SubscribeResponse_Started) isSubscribeResponse_Event() {}
+
+func (*SubscribeResponse_Delivery) isSubscribeResponse_Event() {}
+
+// Started confirms a subscription and says where it starts.
+type Started struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The subscription delivers objects stored after this cursor. For
+	// `from_now` it is the stream's last cursor when the subscription began:
+	// a client that reconnects before its first delivery resumes from here and
+	// misses nothing.
+	AfterCursor   uint64 `protobuf:"varint,1,opt,name=after_cursor,json=afterCursor,proto3" json:"after_cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Started) Reset() {
+	*x = Started{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Started) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Started) ProtoMessage() {}
+
+func (x *Started) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Started.ProtoReflect.Descriptor instead.
+func (*Started) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Started) GetAfterCursor() uint64 {
+	if x != nil {
+		return x.AfterCursor
+	}
+	return 0
 }
 
 // Delivery is one accepted object as stored in the stream.
@@ -742,7 +833,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[9]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -754,7 +845,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[9]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -767,7 +858,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{9}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Delivery) GetCursor() uint64 {
@@ -815,7 +906,7 @@ type StoredObject struct {
 
 func (x *StoredObject) Reset() {
 	*x = StoredObject{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[10]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -827,7 +918,7 @@ func (x *StoredObject) String() string {
 func (*StoredObject) ProtoMessage() {}
 
 func (x *StoredObject) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[10]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -840,7 +931,7 @@ func (x *StoredObject) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredObject.ProtoReflect.Descriptor instead.
 func (*StoredObject) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{10}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StoredObject) GetObject() *SignedObject {
@@ -913,9 +1004,13 @@ const file_stixhub_v1_hub_proto_rawDesc = "" +
 	"\x10SubscribeRequest\x12!\n" +
 	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\x12\x19\n" +
 	"\bfrom_now\x18\x02 \x01(\bR\afromNow\x12\x14\n" +
-	"\x05types\x18\x03 \x03(\tR\x05types\"E\n" +
-	"\x11SubscribeResponse\x120\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x14.stixhub.v1.DeliveryR\bdelivery\"\xa0\x01\n" +
+	"\x05types\x18\x03 \x03(\tR\x05types\"\x81\x01\n" +
+	"\x11SubscribeResponse\x12/\n" +
+	"\astarted\x18\x01 \x01(\v2\x13.stixhub.v1.StartedH\x00R\astarted\x122\n" +
+	"\bdelivery\x18\x02 \x01(\v2\x14.stixhub.v1.DeliveryH\x00R\bdeliveryB\a\n" +
+	"\x05event\",\n" +
+	"\aStarted\x12!\n" +
+	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\"\xa0\x01\n" +
 	"\bDelivery\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\x04R\x06cursor\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x120\n" +
@@ -951,7 +1046,7 @@ func file_stixhub_v1_hub_proto_rawDescGZIP() []byte {
 }
 
 var file_stixhub_v1_hub_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_stixhub_v1_hub_proto_goTypes = []any{
 	(Outcome)(0),                  // 0: stixhub.v1.Outcome
 	(*SignedObject)(nil),          // 1: stixhub.v1.SignedObject
@@ -963,9 +1058,10 @@ var file_stixhub_v1_hub_proto_goTypes = []any{
 	(*Receipt)(nil),               // 7: stixhub.v1.Receipt
 	(*SubscribeRequest)(nil),      // 8: stixhub.v1.SubscribeRequest
 	(*SubscribeResponse)(nil),     // 9: stixhub.v1.SubscribeResponse
-	(*Delivery)(nil),              // 10: stixhub.v1.Delivery
-	(*StoredObject)(nil),          // 11: stixhub.v1.StoredObject
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*Started)(nil),               // 10: stixhub.v1.Started
+	(*Delivery)(nil),              // 11: stixhub.v1.Delivery
+	(*StoredObject)(nil),          // 12: stixhub.v1.StoredObject
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
 }
 var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	1,  // 0: stixhub.v1.PublishRequest.objects:type_name -> stixhub.v1.SignedObject
@@ -974,21 +1070,22 @@ var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	7,  // 3: stixhub.v1.PublishResult.receipt:type_name -> stixhub.v1.Receipt
 	5,  // 4: stixhub.v1.PublishResult.error:type_name -> stixhub.v1.ObjectError
 	6,  // 5: stixhub.v1.ObjectError.field_violations:type_name -> stixhub.v1.FieldViolation
-	12, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
-	10, // 7: stixhub.v1.SubscribeResponse.delivery:type_name -> stixhub.v1.Delivery
-	1,  // 8: stixhub.v1.Delivery.object:type_name -> stixhub.v1.SignedObject
-	7,  // 9: stixhub.v1.Delivery.receipt:type_name -> stixhub.v1.Receipt
-	1,  // 10: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
-	7,  // 11: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
-	2,  // 12: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
-	8,  // 13: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
-	3,  // 14: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
-	9,  // 15: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
-	14, // [14:16] is the sub-list for method output_type
-	12, // [12:14] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	13, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
+	10, // 7: stixhub.v1.SubscribeResponse.started:type_name -> stixhub.v1.Started
+	11, // 8: stixhub.v1.SubscribeResponse.delivery:type_name -> stixhub.v1.Delivery
+	1,  // 9: stixhub.v1.Delivery.object:type_name -> stixhub.v1.SignedObject
+	7,  // 10: stixhub.v1.Delivery.receipt:type_name -> stixhub.v1.Receipt
+	1,  // 11: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
+	7,  // 12: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
+	2,  // 13: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
+	8,  // 14: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
+	3,  // 15: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
+	9,  // 16: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
+	15, // [15:17] is the sub-list for method output_type
+	13, // [13:15] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_hub_proto_init() }
@@ -996,13 +1093,17 @@ func file_stixhub_v1_hub_proto_init() {
 	if File_stixhub_v1_hub_proto != nil {
 		return
 	}
+	file_stixhub_v1_hub_proto_msgTypes[8].OneofWrappers = []any{
+		(*SubscribeResponse_Started)(nil),
+		(*SubscribeResponse_Delivery)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_hub_proto_rawDesc), len(file_stixhub_v1_hub_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

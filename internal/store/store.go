@@ -1,0 +1,559 @@
+// Package store is the hub's durable record of accepted objects: one
+// JetStream stream, the single source of truth, written by a group-commit
+// appender and read by per-subscriber consumers.
+//
+// Each object version is one stream message on the subject
+// <prefix>.<type>.<uuid>.<version>, holding a stixhubv1.StoredObject. Its
+// stream sequence is its cursor.
+//
+// Writes. Publish handlers verify objects in parallel and hand them to a
+// single appender goroutine per hub node, which groups whatever is waiting
+// (group commit) and for each group:
+//
+//  1. decides from the index whether each object is new, a duplicate of a
+//     stored version, or an id another member owns;
+//  2. assigns the new ones the next stream sequences, builds their receipt
+//     leaves (which include those cursors) and signs one Merkle tree head for
+//     the whole group;
+//  3. publishes them asynchronously with two JetStream guards per message:
+//     the expected last stream sequence (so each lands exactly at the cursor
+//     its receipt names) and the expected last sequence of the object's id
+//     subjects (so no version is stored twice and no one writes an id someone
+//     else owns, even when several hub nodes write at once);
+//  4. waits for the acknowledgements: only then is an object ACCEPTED.
+//
+// When a guard fails (another node wrote in between, or the index was behind),
+// the appender re-reads the truth from the stream and retries the rest of the
+// group; nothing is acknowledged that the stream has not stored, and nothing
+// is stored twice.
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/stixhub/stixhub/internal/receipt"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
+)
+
+// Defaults for Config.
+const (
+	DefaultStream        = "STIXHUB_OBJECTS"
+	DefaultSubjectPrefix = "stixhub.obj"
+	DefaultMaxGroup      = 512
+)
+
+// HeaderMember carries the publishing member's id on every stream message, so
+// the index can be rebuilt from headers alone.
+const HeaderMember = "Stixhub-Member"
+
+// Errors reported in Result.Err or returned by Store methods.
+var (
+	// ErrOwnedByOther means another member already published an object with
+	// this id; only that member may publish new versions of it.
+	ErrOwnedByOther = errors.New("object id belongs to another member")
+	// ErrUnavailable means the stream could not take the object now; nothing
+	// was stored and the publisher may retry.
+	ErrUnavailable = errors.New("store unavailable")
+	// ErrClosed means the store is shutting down.
+	ErrClosed = errors.New("store closed")
+	// ErrCursorAhead means a subscription asked to start after a cursor the
+	// stream has not reached.
+	ErrCursorAhead = errors.New("cursor is beyond the end of the stream")
+)
+
+// Config configures a Store.
+type Config struct {
+	// Stream is the JetStream stream name. Default DefaultStream.
+	Stream string
+	// SubjectPrefix is the subject prefix of object messages. Default
+	// DefaultSubjectPrefix.
+	SubjectPrefix string
+	// Replicas is the stream's replication factor. Default 1; use 3 on a
+	// NATS cluster.
+	Replicas int
+	// MaxGroup caps how many waiting objects one group commit takes. Default
+	// DefaultMaxGroup.
+	MaxGroup int
+	// Signer signs receipt tree heads. Required.
+	Signer receipt.Signer
+	// Logger is for operational events. Default slog.Default().
+	Logger *slog.Logger
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() error {
+	if c.Signer == nil {
+		return errors.New("store: receipt signer required")
+	}
+	if c.Stream == "" {
+		c.Stream = DefaultStream
+	}
+	if c.SubjectPrefix == "" {
+		c.SubjectPrefix = DefaultSubjectPrefix
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.MaxGroup == 0 {
+		c.MaxGroup = DefaultMaxGroup
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Entry is one verified object ready to be stored.
+type Entry struct {
+	// ID is the STIX id, "<type>--<uuid>".
+	ID string
+	// VersionKey names the version (stix.Object.VersionKey).
+	VersionKey string
+	// Modified is the RFC 3339 `modified` for the receipt, "" if none.
+	Modified string
+	// Canonical is the object's canonical JSON.
+	Canonical []byte
+	// MemberID is the publishing member.
+	MemberID string
+	// KeyID and Signature are the member key and its signature.
+	KeyID     string
+	Signature []byte
+}
+
+// Outcome is what Append did with one entry.
+type Outcome int
+
+// Outcomes.
+const (
+	// Rejected: not stored; Result.Err says why.
+	Rejected Outcome = iota
+	// Accepted: stored now.
+	Accepted
+	// Duplicate: this member had already stored this version.
+	Duplicate
+)
+
+// Result is the outcome for one Entry.
+type Result struct {
+	Outcome Outcome
+	// Cursor and Receipt of the stored version (Accepted, Duplicate).
+	Cursor  uint64
+	Receipt *stixhubv1.Receipt
+	// Err is ErrOwnedByOther or wraps ErrUnavailable (Rejected).
+	Err error
+}
+
+// Store is the object stream of one hub node.
+type Store struct {
+	cfg    Config
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	idx    *index
+
+	mu     sync.RWMutex // guards closed against sends on in
+	closed bool
+	in     chan []*item
+	done   chan struct{} // closed when the appender has stopped
+
+	next uint64 // next stream sequence; appender goroutine only
+
+	follower *follower
+}
+
+// item is one entry waiting in the appender.
+type item struct {
+	e   *Entry
+	res *Result
+	wg  *sync.WaitGroup
+}
+
+// Open creates or updates the object stream, rebuilds the index from it and
+// starts the appender. It returns once the index has caught up with the
+// stream.
+func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        cfg.Stream,
+		Description: "stixhub accepted STIX objects (source of truth)",
+		Subjects:    []string{cfg.SubjectPrefix + ".>"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    cfg.Replicas,
+		AllowDirect: true,
+		DenyDelete:  true,
+		DenyPurge:   true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create stream %s: %w", cfg.Stream, err)
+	}
+	s := &Store{
+		cfg:    cfg,
+		js:     js,
+		stream: stream,
+		idx:    newIndex(),
+		in:     make(chan []*item, 256),
+		done:   make(chan struct{}),
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("stream info: %w", err)
+	}
+	s.next = info.State.LastSeq + 1
+	start := time.Now()
+	s.follower, err = startFollower(ctx, s, info.State.LastSeq)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logger.Info("object stream ready", "stream", cfg.Stream, "objects", info.State.Msgs,
+		"last_cursor", info.State.LastSeq, "ids_indexed", s.idx.len(), "index_rebuild", time.Since(start).Round(time.Millisecond))
+	go s.run()
+	return s, nil
+}
+
+// Close finishes every group already handed to the appender, then stops.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.in)
+	s.mu.Unlock()
+	<-s.done
+	s.follower.stop()
+	return nil
+}
+
+// LastCursor returns the stream's last sequence.
+func (s *Store) LastCursor(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: stream info: %v", ErrUnavailable, err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// Append stores entries and returns one result per entry, in order. It
+// returns when every entry has its outcome; an Accepted entry is durable in
+// the stream. Once handed to the appender, entries are finished even if ctx is
+// cancelled, so a publisher never sees a half-done batch.
+func (s *Store) Append(ctx context.Context, entries []Entry) ([]Result, error) {
+	results := make([]Result, len(entries))
+	if len(entries) == 0 {
+		return results, nil
+	}
+	var wg sync.WaitGroup
+	wg.Add(len(entries))
+	items := make([]*item, len(entries))
+	for i := range entries {
+		items[i] = &item{e: &entries[i], res: &results[i], wg: &wg}
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	select {
+	case s.in <- items:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return nil, ctx.Err()
+	}
+	s.mu.RUnlock()
+	wg.Wait()
+	for i := range results {
+		if results[i].Outcome == Duplicate && results[i].Receipt == nil {
+			s.fillDuplicate(ctx, &results[i])
+		}
+	}
+	return results, nil
+}
+
+// fillDuplicate loads the receipt of the stored version a duplicate points to.
+func (s *Store) fillDuplicate(ctx context.Context, r *Result) {
+	rec, err := s.Get(ctx, r.Cursor)
+	if err != nil {
+		s.cfg.Logger.Warn("load receipt of duplicate", "cursor", r.Cursor, "err", err)
+		return
+	}
+	r.Receipt = rec.GetReceipt()
+}
+
+// Get returns the stored record at a cursor.
+func (s *Store) Get(ctx context.Context, cursor uint64) (*stixhubv1.StoredObject, error) {
+	m, err := s.stream.GetMsg(ctx, cursor)
+	if err != nil {
+		return nil, fmt.Errorf("get cursor %d: %w", cursor, err)
+	}
+	var rec stixhubv1.StoredObject
+	if err := proto.Unmarshal(m.Data, &rec); err != nil {
+		return nil, fmt.Errorf("decode cursor %d: %w", cursor, err)
+	}
+	return &rec, nil
+}
+
+// run is the appender: it takes whatever is waiting, up to MaxGroup, and
+// commits it as one group.
+func (s *Store) run() {
+	defer close(s.done)
+	for batch := range s.in {
+		group := batch
+	fill:
+		for len(group) < s.cfg.MaxGroup {
+			select {
+			case b, ok := <-s.in:
+				if !ok {
+					break fill
+				}
+				group = append(group, b...)
+			default:
+				break fill
+			}
+		}
+		s.commit(group)
+	}
+}
+
+// giveUpAfter bounds how long one group may keep failing before the rest of
+// it is reported unavailable.
+const giveUpAfter = 10 * time.Second
+
+// plannedWrite is an item the current attempt will publish.
+type plannedWrite struct {
+	*item
+	seq       uint64 // cursor it must land at
+	idLastSeq uint64 // expected last sequence on the id's subjects
+}
+
+// commit stores one group, retrying the unstored tail after a guard failure.
+// Another node writing to the stream makes a guard fail; a short random pause
+// lets its burst finish, so two busy nodes take turns instead of colliding
+// again.
+func (s *Store) commit(group []*item) {
+	ctx := context.Background()
+	pending := group
+	deadline := time.Now().Add(giveUpAfter)
+	for failures := 0; len(pending) > 0; {
+		if time.Now().After(deadline) {
+			for _, it := range pending {
+				s.finish(it, Result{Err: fmt.Errorf("%w: could not append for %v", ErrUnavailable, giveUpAfter)})
+			}
+			return
+		}
+		writes, deferred := s.plan(pending)
+		failed, transient := s.write(ctx, writes)
+		switch {
+		case len(failed) == 0:
+			failures = 0
+		case transient:
+			failures++
+			time.Sleep(min(time.Duration(failures)*50*time.Millisecond, time.Second))
+			s.resync(ctx, failed)
+		default:
+			failures++
+			time.Sleep(time.Duration(rand.Int64N(int64(min(failures, 20)) * int64(time.Millisecond))))
+			s.resync(ctx, failed)
+		}
+		pending = append(failed, deferred...)
+	}
+}
+
+// plan decides each pending item against the index. Items that can be
+// decided now (duplicates, other owners) are finished; the rest become writes
+// at consecutive cursors. An item whose id already has a write planned in this
+// attempt is deferred to the next one, when that write's outcome is known.
+func (s *Store) plan(pending []*item) (writes []plannedWrite, deferred []*item) {
+	planned := make(map[string]bool)
+	for _, it := range pending {
+		if planned[it.e.ID] {
+			deferred = append(deferred, it)
+			continue
+		}
+		var idLastSeq uint64
+		if ent, ok := s.idx.lookup(it.e.ID); ok {
+			if ent.owner != it.e.MemberID {
+				s.finish(it, Result{Err: ErrOwnedByOther})
+				continue
+			}
+			if seq, ok := ent.version(it.e.VersionKey); ok {
+				s.finish(it, Result{Outcome: Duplicate, Cursor: seq})
+				continue
+			}
+			idLastSeq = ent.lastSeq
+		}
+		planned[it.e.ID] = true
+		writes = append(writes, plannedWrite{item: it, seq: s.next + uint64(len(writes)), idLastSeq: idLastSeq})
+	}
+	return writes, deferred
+}
+
+// write publishes planned writes and waits for their acknowledgements. It
+// finishes the ones stored and returns the others; transient is true when a
+// failure was not a guard conflict (timeouts, no connection).
+func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*item, transient bool) {
+	if len(writes) == 0 {
+		return nil, false
+	}
+	now := s.cfg.Now().UTC()
+	leaves := make([]receipt.Leaf, len(writes))
+	for i, w := range writes {
+		leaves[i] = receipt.Leaf{
+			ObjectID:     w.e.ID,
+			Modified:     w.e.Modified,
+			Cursor:       w.seq,
+			AcceptedAt:   now,
+			MemberID:     w.e.MemberID,
+			KeyID:        w.e.KeyID,
+			ObjectSHA256: sha256.Sum256(w.e.Canonical),
+		}
+	}
+	receipts, err := receipt.Issue(ctx, s.cfg.Signer, leaves)
+	if err != nil {
+		s.cfg.Logger.Error("sign receipts", "err", err)
+		for _, w := range writes {
+			failed = append(failed, w.item)
+		}
+		return failed, true
+	}
+
+	start := time.Now()
+	futures := make([]jetstream.PubAckFuture, 0, len(writes))
+	for i, w := range writes {
+		data, err := proto.Marshal(&stixhubv1.StoredObject{
+			Object:   &stixhubv1.SignedObject{Object: w.e.Canonical, KeyId: w.e.KeyID, Signature: w.e.Signature},
+			MemberId: w.e.MemberID,
+			Receipt:  receipts[i],
+		})
+		if err != nil {
+			s.cfg.Logger.Error("encode stored object", "id", w.e.ID, "err", err)
+			break
+		}
+		msg := nats.NewMsg(objectSubject(s.cfg.SubjectPrefix, w.e.ID, w.e.VersionKey))
+		msg.Data = data
+		msg.Header.Set(HeaderMember, w.e.MemberID)
+		msg.Header.Set(jetstream.ExpectedLastSeqHeader, strconv.FormatUint(w.seq-1, 10))
+		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(w.idLastSeq, 10))
+		msg.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, idSubjects(s.cfg.SubjectPrefix, w.e.ID))
+		f, err := s.js.PublishMsgAsync(msg)
+		if err != nil {
+			s.cfg.Logger.Warn("publish to stream", "id", w.e.ID, "err", err)
+			break
+		}
+		futures = append(futures, f)
+	}
+
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	var maxSeq uint64
+	for i, w := range writes {
+		if i >= len(futures) {
+			failed = append(failed, w.item)
+			transient = true
+			continue
+		}
+		select {
+		case ack := <-futures[i].Ok():
+			if ack.Sequence != w.seq {
+				// The guards make this impossible; if it happens the receipt
+				// names the wrong cursor, so say so loudly.
+				s.cfg.Logger.Error("stream stored object at an unexpected cursor", "id", w.e.ID, "want", w.seq, "got", ack.Sequence)
+			}
+			s.idx.observe(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence)
+			s.finish(w.item, Result{Outcome: Accepted, Cursor: ack.Sequence, Receipt: receipts[i]})
+			maxSeq = max(maxSeq, ack.Sequence)
+		case err := <-futures[i].Err():
+			var apiErr *jetstream.APIError
+			if !errors.As(err, &apiErr) || apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence {
+				transient = true
+				s.cfg.Logger.Warn("stream refused object", "id", w.e.ID, "err", err)
+			}
+			failed = append(failed, w.item)
+		case <-timeout.C:
+			failed = append(failed, w.item)
+			transient = true
+		}
+	}
+	if len(failed) == 0 {
+		s.next = maxSeq + 1
+	}
+	if d := time.Since(start); d > time.Second {
+		s.cfg.Logger.Warn("slow stream append", "objects", len(writes), "took", d.Round(time.Millisecond))
+	}
+	return failed, transient
+}
+
+// resync re-reads from the stream what a failed attempt needs: the last
+// sequence, and every stored version of the failed items' ids.
+func (s *Store) resync(ctx context.Context, failed []*item) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		s.cfg.Logger.Warn("resync: stream info", "err", err)
+		return
+	}
+	s.next = info.State.LastSeq + 1
+	seen := make(map[string]bool)
+	for _, it := range failed {
+		if seen[it.e.ID] {
+			continue
+		}
+		seen[it.e.ID] = true
+		if err := s.reloadID(ctx, it.e.ID); err != nil {
+			s.cfg.Logger.Warn("resync: reload id", "id", it.e.ID, "err", err)
+		}
+	}
+}
+
+// reloadID replaces the index entry of id with what the stream holds.
+func (s *Store) reloadID(ctx context.Context, id string) error {
+	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(idSubjects(s.cfg.SubjectPrefix, id)))
+	if err != nil {
+		return err
+	}
+	var ent idEntry
+	var firstSeq uint64
+	for subj := range info.State.Subjects {
+		m, err := s.stream.GetLastMsgForSubject(ctx, subj)
+		if err != nil {
+			return fmt.Errorf("last message on %s: %w", subj, err)
+		}
+		_, vkey, ok := parseSubject(s.cfg.SubjectPrefix, subj)
+		if !ok {
+			continue
+		}
+		ent.versions = append(ent.versions, version{vkey, m.Sequence})
+		ent.lastSeq = max(ent.lastSeq, m.Sequence)
+		if firstSeq == 0 || m.Sequence < firstSeq {
+			firstSeq, ent.owner = m.Sequence, m.Header.Get(HeaderMember)
+		}
+	}
+	if len(ent.versions) > 0 {
+		s.idx.replace(id, ent)
+	}
+	return nil
+}
+
+func (s *Store) finish(it *item, r Result) {
+	*it.res = r
+	it.wg.Done()
+}

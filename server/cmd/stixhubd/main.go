@@ -1,0 +1,111 @@
+// Command stixhubd runs a stixhub hub.
+//
+// With no options it runs a single-node hub: an embedded NATS server with
+// JetStream in --data-dir, TLS material and an operator token created there
+// on first start, and the gRPC API on 127.0.0.1:7700.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/stixhub/stixhub/server"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "stixhubd:", err)
+		os.Exit(1)
+	}
+}
+
+// listFlag collects a repeatable, comma-separated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("stixhubd", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: stixhubd [flags]\n\nRuns a stixhub hub. Flags:\n\n")
+		fs.PrintDefaults()
+	}
+	d := server.DefaultConfig("stixhub-data")
+	cfg := d
+	var sans listFlag
+	var logLevel, logFormat string
+	fs.StringVar(&cfg.DataDir, "data-dir", d.DataDir, "directory for JetStream data, TLS material, operator token and hub key (created 0700)")
+	fs.StringVar(&cfg.GRPCAddr, "grpc-addr", d.GRPCAddr, "gRPC listen address")
+	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "server certificate (PEM); default: issued by the hub's own CA in <data-dir>/tls")
+	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "server private key (PEM) for --tls-cert")
+	fs.Var(&sans, "tls-san", "extra DNS name or IP for the self-issued server certificate (repeatable, comma-separated)")
+	fs.StringVar(&cfg.NATSURL, "nats-url", "", "external NATS cluster URLs (comma-separated); default: embedded NATS")
+	fs.StringVar(&cfg.NATSListen, "nats-listen", "", "let other NATS clients reach the embedded server on this address (default: in-process only)")
+	fs.BoolVar(&cfg.SyncAlways, "sync-always", false, "fsync every JetStream write before acknowledging (slower; survives power loss)")
+	fs.IntVar(&cfg.Replicas, "replicas", d.Replicas, "JetStream replicas for the stream and registry (3 on a cluster)")
+	fs.IntVar(&cfg.MaxBatch, "max-batch", d.MaxBatch, "most objects per Publish call")
+	fs.IntVar(&cfg.MaxObjectBytes, "max-object-bytes", d.MaxObjectBytes, "largest STIX object accepted, in bytes")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long a graceful shutdown may take")
+	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	cfg.TLSSANs = sans
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	switch logFormat {
+	case "text":
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, hopts))
+	case "json":
+		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, hopts))
+	default:
+		return fmt.Errorf("--log-format: want text or json, got %q", logFormat)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hub, err := server.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		cfg.Logger.Info("shutting down", "signal", context.Cause(ctx))
+	case err := <-waitErr(hub):
+		cfg.Logger.Error("gRPC server stopped", "err", err)
+	}
+	return hub.Shutdown(context.Background())
+}
+
+func waitErr(h *server.Hub) <-chan error {
+	ch := make(chan error, 1)
+	go func() { ch <- h.Wait() }()
+	return ch
+}

@@ -1,0 +1,339 @@
+// Package server is the stixhub hub: it wires NATS, the member registry, the
+// object store and the gRPC services together and runs them.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/stixhub/stixhub/internal/auth"
+	"github.com/stixhub/stixhub/internal/broker"
+	"github.com/stixhub/stixhub/internal/pki"
+	"github.com/stixhub/stixhub/internal/registry"
+	"github.com/stixhub/stixhub/internal/sign"
+	"github.com/stixhub/stixhub/internal/store"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
+)
+
+// Config configures a hub. Start from DefaultConfig.
+type Config struct {
+	// DataDir holds everything a single-node hub keeps: JetStream files
+	// (nats/), TLS material (tls/), the operator token and the hub receipt
+	// key. Created with mode 0700 if missing. Required.
+	DataDir string
+	// GRPCAddr is where the gRPC API listens. Default "127.0.0.1:7700".
+	GRPCAddr string
+	// TLSCertFile and TLSKeyFile name an operator-provided server
+	// certificate. When empty the hub issues its own from a CA it keeps in
+	// DataDir/tls (clients trust DataDir/tls/ca.pem).
+	TLSCertFile, TLSKeyFile string
+	// TLSSANs are extra names (DNS or IP) the self-issued server certificate
+	// covers, beyond 127.0.0.1, ::1 and localhost.
+	TLSSANs []string
+	// NATSURL selects an external NATS cluster (comma-separated URLs). Empty
+	// runs NATS embedded, storing in DataDir/nats.
+	NATSURL string
+	// NATSListen makes the embedded NATS server listen for other clients on
+	// this address. Empty (the default) means in-process only.
+	NATSListen string
+	// SyncAlways makes the embedded JetStream fsync every write before
+	// acknowledging it. See broker.EmbeddedConfig.
+	SyncAlways bool
+	// Replicas is the replication factor of the stream and registry: 1 for
+	// embedded, 3 on a cluster. Default 1.
+	Replicas int
+	// MaxBatch is the most objects one Publish may carry. Default 1000.
+	MaxBatch int
+	// MaxObjectBytes is the largest object accepted. Default 1 MiB.
+	MaxObjectBytes int
+	// MaxMessageBytes is the largest gRPC request. Default 64 MiB.
+	MaxMessageBytes int
+	// ShutdownTimeout bounds a graceful shutdown. Default 15s.
+	ShutdownTimeout time.Duration
+	// Logger receives structured logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the configuration of a single-node hub in dataDir.
+func DefaultConfig(dataDir string) Config {
+	return Config{
+		DataDir:         dataDir,
+		GRPCAddr:        "127.0.0.1:7700",
+		Replicas:        1,
+		MaxBatch:        1000,
+		MaxObjectBytes:  1 << 20,
+		MaxMessageBytes: 64 << 20,
+		ShutdownTimeout: 15 * time.Second,
+		Logger:          slog.Default(),
+	}
+}
+
+// Data directory layout.
+const (
+	operatorTokenFile = "operator.token"
+	hubKeyFile        = "hub.key"
+	tlsDir            = "tls"
+	natsDir           = "nats"
+	lockFile          = "LOCK"
+)
+
+// Hub is a running hub node.
+type Hub struct {
+	cfg      Config
+	log      *slog.Logger
+	lock     *os.File
+	broker   *broker.Broker
+	registry *registry.Registry
+	store    *store.Store
+	hubKey   *sign.Ed25519Signer
+	health   *health.Server
+
+	grpc     *grpc.Server
+	listener net.Listener
+	caFile   string
+
+	streamsCtx    context.Context // cancelled to end Subscribe streams at shutdown
+	cancelStreams context.CancelFunc
+	serveErr      chan error
+	closeOnce     sync.Once
+}
+
+// Start prepares the data directory, connects to NATS, opens the registry and
+// the store, and starts serving gRPC. Stop it with Shutdown.
+func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("data directory required")
+	}
+	d := DefaultConfig(cfg.DataDir)
+	if cfg.GRPCAddr == "" {
+		cfg.GRPCAddr = d.GRPCAddr
+	}
+	if cfg.Replicas == 0 {
+		cfg.Replicas = d.Replicas
+	}
+	if cfg.MaxBatch == 0 {
+		cfg.MaxBatch = d.MaxBatch
+	}
+	if cfg.MaxObjectBytes == 0 {
+		cfg.MaxObjectBytes = d.MaxObjectBytes
+	}
+	if cfg.MaxMessageBytes == 0 {
+		cfg.MaxMessageBytes = d.MaxMessageBytes
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = d.ShutdownTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = d.Logger
+	}
+	h := &Hub{cfg: cfg, log: cfg.Logger, serveErr: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			h.closeParts()
+		}
+	}()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if h.lock, err = lockDir(filepath.Join(cfg.DataDir, lockFile)); err != nil {
+		return nil, err
+	}
+	tlsConf, err := h.setupTLS()
+	if err != nil {
+		return nil, err
+	}
+	if h.hubKey, err = loadOrCreateHubKey(filepath.Join(cfg.DataDir, hubKeyFile)); err != nil {
+		return nil, err
+	}
+	if cfg.NATSURL == "" {
+		h.broker, err = broker.StartEmbedded(ctx, broker.EmbeddedConfig{
+			StoreDir:   filepath.Join(cfg.DataDir, natsDir),
+			Listen:     cfg.NATSListen,
+			SyncAlways: cfg.SyncAlways,
+			Logger:     h.log,
+		})
+	} else {
+		h.broker, err = broker.Connect(ctx, cfg.NATSURL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if h.registry, err = registry.Open(ctx, h.broker.JS, registry.Config{Replicas: cfg.Replicas, Logger: h.log}); err != nil {
+		return nil, err
+	}
+	if _, err := h.registry.AddHubKey(ctx, h.hubKey.PublicKey()); err != nil {
+		return nil, fmt.Errorf("register hub key: %w", err)
+	}
+	tokenPath := filepath.Join(cfg.DataDir, operatorTokenFile)
+	opToken, err := loadOrCreateToken(tokenPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.registry.EnsureOperatorToken(ctx, opToken); err != nil {
+		return nil, fmt.Errorf("register operator token: %w", err)
+	}
+	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Signer: h.hubKey, Logger: h.log}); err != nil {
+		return nil, err
+	}
+	if err := h.serve(tlsConf); err != nil {
+		return nil, err
+	}
+	h.log.Info("stixhub listening",
+		"grpc", h.listener.Addr().String(),
+		"data_dir", cfg.DataDir,
+		"ca_file", h.caFile,
+		"operator_token_file", tokenPath,
+		"hub_key_id", h.hubKey.KeyID(),
+		"nats", h.natsDescription())
+	return h, nil
+}
+
+func (h *Hub) natsDescription() string {
+	if h.cfg.NATSURL != "" {
+		return h.cfg.NATSURL
+	}
+	if u := h.broker.ClientURL(); u != "" {
+		return "embedded, listening on " + u
+	}
+	return "embedded, in-process only"
+}
+
+// setupTLS returns the server TLS config, issuing certificates on first start.
+func (h *Hub) setupTLS() (*tls.Config, error) {
+	certFile, keyFile := h.cfg.TLSCertFile, h.cfg.TLSKeyFile
+	if (certFile == "") != (keyFile == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if certFile == "" {
+		m, err := pki.Ensure(filepath.Join(h.cfg.DataDir, tlsDir), h.cfg.TLSSANs)
+		if err != nil {
+			return nil, fmt.Errorf("TLS material: %w", err)
+		}
+		if m.CreatedCA {
+			h.log.Info("created TLS CA", "ca_file", m.CAFile)
+		}
+		if m.Reissued {
+			h.log.Info("issued server certificate", "cert_file", m.CertFile, "extra_names", h.cfg.TLSSANs)
+		}
+		certFile, keyFile, h.caFile = m.CertFile, m.KeyFile, m.CAFile
+	}
+	conf, err := pki.ServerTLS(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS: %w", err)
+	}
+	return conf, nil
+}
+
+func (h *Hub) serve(tlsConf *tls.Config) error {
+	lis, err := net.Listen("tcp", h.cfg.GRPCAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", h.cfg.GRPCAddr, err)
+	}
+	h.listener = lis
+	h.streamsCtx, h.cancelStreams = context.WithCancel(context.Background())
+	pol := auth.Policy{
+		Methods: map[string]auth.Rule{
+			stixhubv1.HubService_Publish_FullMethodName:   auth.MemberOnly,
+			stixhubv1.HubService_Subscribe_FullMethodName: auth.MemberOnly,
+		},
+		Prefixes: map[string]auth.Rule{
+			"/stixhub.v1.AdminService/":                  auth.OperatorOnly,
+			"/grpc.health.v1.Health/":                    auth.Public,
+			"/grpc.reflection.v1.ServerReflection/":      auth.Public,
+			"/grpc.reflection.v1alpha.ServerReflection/": auth.Public,
+		},
+	}
+	h.grpc = grpc.NewServer(
+		grpc.Creds(credentials.NewTLS(tlsConf)),
+		grpc.MaxRecvMsgSize(h.cfg.MaxMessageBytes),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		// Order: logging -> auth -> recovery (recovery closest to the handler).
+		grpc.ChainUnaryInterceptor(logUnary(h.log), auth.UnaryInterceptor(h.registry, pol), recoverUnary(h.log)),
+		grpc.ChainStreamInterceptor(logStream(h.log), auth.StreamInterceptor(h.registry, pol), recoverStream(h.log)),
+	)
+	stixhubv1.RegisterHubServiceServer(h.grpc, &hubService{hub: h})
+	stixhubv1.RegisterAdminServiceServer(h.grpc, &adminService{hub: h})
+	h.health = health.NewServer()
+	healthpb.RegisterHealthServer(h.grpc, h.health)
+	reflection.Register(h.grpc)
+	h.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	h.health.SetServingStatus(stixhubv1.HubService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	go func() { h.serveErr <- h.grpc.Serve(lis) }()
+	return nil
+}
+
+// Addr returns the gRPC listen address.
+func (h *Hub) Addr() net.Addr { return h.listener.Addr() }
+
+// CAFile returns the CA bundle clients should trust, or "" when the operator
+// supplied the server certificate.
+func (h *Hub) CAFile() string { return h.caFile }
+
+// OperatorTokenFile returns the path of the operator token.
+func (h *Hub) OperatorTokenFile() string {
+	return filepath.Join(h.cfg.DataDir, operatorTokenFile)
+}
+
+// Wait blocks until the gRPC server stops serving and returns why.
+func (h *Hub) Wait() error { return <-h.serveErr }
+
+// Shutdown stops the hub gracefully: it stops accepting calls, ends
+// subscriptions (clients resume from their cursors elsewhere or after a
+// restart), lets in-flight publishes finish, drains the appender, and closes
+// NATS. After ShutdownTimeout it stops hard.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(ctx, h.cfg.ShutdownTimeout)
+		defer cancel()
+		h.health.Shutdown()
+		h.cancelStreams()
+		stopped := make(chan struct{})
+		go func() {
+			h.grpc.GracefulStop()
+			close(stopped)
+		}()
+		select {
+		case <-stopped:
+		case <-ctx.Done():
+			h.log.Warn("graceful stop timed out; closing remaining calls")
+			h.grpc.Stop()
+			<-stopped
+		}
+		h.closeParts()
+		h.log.Info("stixhub stopped")
+	})
+	return nil
+}
+
+// closeParts closes whatever Start opened, in reverse order.
+func (h *Hub) closeParts() {
+	if h.store != nil {
+		_ = h.store.Close()
+	}
+	if h.registry != nil {
+		_ = h.registry.Close()
+	}
+	if h.broker != nil {
+		h.broker.Close()
+	}
+	if h.lock != nil {
+		_ = h.lock.Close()
+	}
+}

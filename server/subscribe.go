@@ -1,0 +1,60 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/stixhub/stixhub/internal/auth"
+	"github.com/stixhub/stixhub/internal/store"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
+)
+
+// Subscribe streams stored objects from the requested position until the
+// client goes away or the hub shuts down. At shutdown the stream ends with
+// UNAVAILABLE, and the client resumes from its last cursor.
+func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1.HubService_SubscribeServer) error {
+	h := s.hub
+	if err := validateSubscribeRequest(req); err != nil {
+		return err
+	}
+	p, _ := auth.FromContext(stream.Context())
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	stop := context.AfterFunc(h.streamsCtx, cancel)
+	defer stop()
+
+	h.log.InfoContext(ctx, "subscribe", "member", p.MemberID, "after_cursor", req.GetAfterCursor(),
+		"from_now", req.GetFromNow(), "types", req.GetTypes())
+	sent, err := h.subscribe(ctx, req, stream)
+	h.log.InfoContext(ctx, "subscribe ended", "member", p.MemberID, "delivered", sent)
+	switch {
+	case h.streamsCtx.Err() != nil:
+		return status.Error(codes.Unavailable, "hub is shutting down; resume from your last cursor")
+	case stream.Context().Err() != nil:
+		return status.FromContextError(stream.Context().Err()).Err()
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "canceled")
+	}
+	return rpcError(ctx, h.log, "subscribe", err)
+}
+
+// subscribe resolves the start, confirms it to the client and streams.
+func (h *Hub) subscribe(ctx context.Context, req *stixhubv1.SubscribeRequest, stream stixhubv1.HubService_SubscribeServer) (sent uint64, err error) {
+	after := req.GetAfterCursor()
+	if req.GetFromNow() {
+		if after, err = h.store.LastCursor(ctx); err != nil {
+			return 0, err
+		}
+	}
+	started := &stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Started{Started: &stixhubv1.Started{AfterCursor: after}}}
+	err = h.store.Subscribe(ctx, store.SubscribeOptions{AfterCursor: after, Types: req.GetTypes()},
+		func() error { return stream.Send(started) },
+		func(d *stixhubv1.Delivery) error {
+			sent++
+			return stream.Send(&stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Delivery{Delivery: d}})
+		})
+	return sent, err
+}

@@ -1,0 +1,130 @@
+package server
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/stixhub/stixhub/internal/stix"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
+)
+
+// Request checks: everything a request must satisfy before any work is done.
+// Checks of the STIX content itself live in internal/stix.
+
+var keyIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+const maxSubscribeTypes = 64
+
+func validatePublishRequest(req *stixhubv1.PublishRequest, maxBatch int) error {
+	switch n := len(req.GetObjects()); {
+	case n == 0:
+		return invalidArgument("empty batch", violation("objects", "at least one object required"))
+	case n > maxBatch:
+		return invalidArgument("batch too large", violation("objects", fmt.Sprintf("at most %d objects per request, got %d", maxBatch, n)))
+	}
+	return nil
+}
+
+// signedObjectViolations checks the envelope of one object (not its STIX
+// content).
+func signedObjectViolations(o *stixhubv1.SignedObject, maxBytes int) []*stixhubv1.FieldViolation {
+	var vs []*stixhubv1.FieldViolation
+	switch n := len(o.GetObject()); {
+	case n == 0:
+		vs = append(vs, violation("object", "required"))
+	case n > maxBytes:
+		vs = append(vs, violation("object", fmt.Sprintf("%d bytes is over the %d byte limit", n, maxBytes)))
+	}
+	if !keyIDPattern.MatchString(o.GetKeyId()) {
+		vs = append(vs, violation("key_id", "must be 32 lowercase hex characters"))
+	}
+	if len(o.GetSignature()) != 64 {
+		vs = append(vs, violation("signature", fmt.Sprintf("must be a 64-byte Ed25519 signature, got %d bytes", len(o.GetSignature()))))
+	}
+	return vs
+}
+
+func validateSubscribeRequest(req *stixhubv1.SubscribeRequest) error {
+	var vs []*stixhubv1.FieldViolation
+	if len(req.GetTypes()) > maxSubscribeTypes {
+		vs = append(vs, violation("types", fmt.Sprintf("at most %d types", maxSubscribeTypes)))
+	}
+	for i, t := range req.GetTypes() {
+		if !stix.IsValidType(t) {
+			vs = append(vs, violation(fmt.Sprintf("types[%d]", i), fmt.Sprintf("%q is not a STIX type name", t)))
+		}
+	}
+	if req.GetFromNow() && req.GetAfterCursor() != 0 {
+		vs = append(vs, violation("from_now", "cannot be combined with after_cursor"))
+	}
+	if len(vs) > 0 {
+		return invalidArgument("invalid subscription", vs...)
+	}
+	return nil
+}
+
+func validateCreateMember(req *stixhubv1.CreateMemberRequest) error {
+	var vs []*stixhubv1.FieldViolation
+	name := strings.TrimSpace(req.GetName())
+	if name == "" || utf8.RuneCountInString(name) > 200 || !utf8.ValidString(name) {
+		vs = append(vs, violation("name", "required, 1 to 200 characters"))
+	}
+	if !isSTIXID(req.GetIdentity(), "identity") {
+		vs = append(vs, violation("identity", `must be a STIX identity id, "identity--<UUID>"`))
+	}
+	if len(vs) > 0 {
+		return invalidArgument("invalid member", vs...)
+	}
+	return nil
+}
+
+func validateAddKey(req *stixhubv1.AddKeyRequest) error {
+	var vs []*stixhubv1.FieldViolation
+	if !isMemberID(req.GetMemberId()) {
+		vs = append(vs, violation("member_id", `must be a member id, "member--<UUID>"`))
+	}
+	if len(req.GetPublicKey()) != 32 {
+		vs = append(vs, violation("public_key", fmt.Sprintf("must be a raw 32-byte Ed25519 public key, got %d bytes", len(req.GetPublicKey()))))
+	}
+	if len(vs) > 0 {
+		return invalidArgument("invalid key", vs...)
+	}
+	return nil
+}
+
+func validateRevokeKey(req *stixhubv1.RevokeKeyRequest) error {
+	var vs []*stixhubv1.FieldViolation
+	if !keyIDPattern.MatchString(req.GetKeyId()) {
+		vs = append(vs, violation("key_id", "must be 32 lowercase hex characters"))
+	}
+	if utf8.RuneCountInString(req.GetReason()) > 500 {
+		vs = append(vs, violation("reason", "at most 500 characters"))
+	}
+	if len(vs) > 0 {
+		return invalidArgument("invalid revocation", vs...)
+	}
+	return nil
+}
+
+func validateListKeys(req *stixhubv1.ListKeysRequest) error {
+	if req.GetMemberId() != "" && !isMemberID(req.GetMemberId()) {
+		return invalidArgument("invalid filter", violation("member_id", `must be a member id, "member--<UUID>"`))
+	}
+	return nil
+}
+
+func isMemberID(s string) bool { return isSTIXID(s, "member") }
+
+// isSTIXID reports whether s is "<prefix>--<UUID>" in canonical lowercase form.
+func isSTIXID(s, prefix string) bool {
+	rest, ok := strings.CutPrefix(s, prefix+"--")
+	if !ok || len(rest) != 36 {
+		return false
+	}
+	u, err := uuid.Parse(rest)
+	return err == nil && u.String() == rest
+}
