@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/stixhub/stixhub/client"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
+)
+
+// Defaults used when neither a flag nor its environment variable is set.
+const (
+	defaultHub     = "127.0.0.1:7700"
+	defaultDataDir = "stixhub-data"
+)
+
+// conn holds the connection flags shared by every command.
+type conn struct {
+	hub       string
+	caFile    string
+	tokenFile string
+}
+
+func newRootCmd() *cobra.Command {
+	c := &conn{}
+	root := &cobra.Command{
+		Use:   "stixhub",
+		Short: "Publish, subscribe to and verify signed STIX 2.1 intelligence on a stixhub hub",
+		Long: `stixhub is the command line for stixhub members and operators.
+
+Members publish STIX 2.1 objects signed with their own Ed25519 key, subscribe
+to the live feed of every member's objects, and verify saved feeds offline.
+Operators admit members and manage their keys.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&c.hub, "hub", envOr("STIXHUB_HUB", defaultHub), "hub gRPC address host:port (env STIXHUB_HUB)")
+	pf.StringVar(&c.caFile, "ca-file", os.Getenv("STIXHUB_CA_FILE"), "CA bundle (PEM) that signed the hub certificate (env STIXHUB_CA_FILE; default "+filepath.Join(defaultDataDir, "tls", "ca.pem")+" if present)")
+	pf.StringVar(&c.tokenFile, "token-file", os.Getenv("STIXHUB_TOKEN_FILE"), "file holding your member or operator token (env STIXHUB_TOKEN_FILE)")
+	root.AddCommand(
+		newKeygenCmd(),
+		newPublishCmd(c),
+		newSubscribeCmd(c),
+		newVerifyCmd(),
+		newAdminCmd(c),
+		newBenchCmd(c),
+	)
+	return root
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// exists reports whether path is a readable regular file.
+func exists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// dial connects with the shared flags. operator selects the local operator
+// token as the default token.
+func (c *conn) dial(ctx context.Context, operator bool, opts ...client.Option) (*client.Client, error) {
+	caFile := c.caFile
+	if caFile == "" {
+		if p := filepath.Join(defaultDataDir, "tls", "ca.pem"); exists(p) {
+			caFile = p
+		}
+	}
+	if caFile != "" {
+		opts = append(opts, client.WithCAFile(caFile))
+	}
+	tokenFile := c.tokenFile
+	if tokenFile == "" && operator {
+		if p := filepath.Join(defaultDataDir, "operator.token"); exists(p) {
+			tokenFile = p
+		}
+	}
+	if tokenFile == "" {
+		if operator {
+			return nil, errors.New("no token: pass --token-file with the operator token (or set STIXHUB_TOKEN_FILE)")
+		}
+		return nil, errors.New("no token: pass --token-file with your member token (or set STIXHUB_TOKEN_FILE)")
+	}
+	opts = append(opts, client.WithTokenFile(tokenFile))
+	return client.New(ctx, c.hub, opts...)
+}
+
+// describe renders an error for people: gRPC statuses as code, message and
+// field violations.
+func describe(err error) string {
+	st, ok := status.FromError(err)
+	if !ok {
+		return err.Error()
+	}
+	msg := fmt.Sprintf("%s: %s", st.Code(), st.Message())
+	if st.Code() == codes.Unavailable && strings.Contains(st.Message(), "connection") {
+		msg += " (is the hub running, and are --hub and --ca-file right?)"
+	}
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				msg += fmt.Sprintf("\n  %s: %s", v.GetField(), v.GetDescription())
+			}
+		}
+	}
+	return msg
+}
+
+// objectErrorText renders a per-object error on one line.
+func objectErrorText(e *stixhubv1.ObjectError) string {
+	var b strings.Builder
+	b.WriteString(codes.Code(e.GetCode()).String())
+	b.WriteString(": ")
+	b.WriteString(e.GetMessage())
+	var fields []string
+	for _, v := range e.GetFieldViolations() {
+		if v.GetField() == "" {
+			fields = append(fields, v.GetDescription())
+		} else {
+			fields = append(fields, v.GetField()+": "+v.GetDescription())
+		}
+	}
+	if len(fields) > 0 && !(len(fields) == 1 && strings.Contains(e.GetMessage(), fields[0])) {
+		b.WriteString(" [")
+		b.WriteString(strings.Join(fields, "; "))
+		b.WriteString("]")
+	}
+	return b.String()
+}
+
+// writeSecretFile writes data to a new file readable only by its owner.
+func writeSecretFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s already exists; not overwriting it", path)
+		}
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
