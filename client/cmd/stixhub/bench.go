@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,7 @@ type ingestOpts struct {
 	batch    int
 	embedded bool
 	dataDir  string
+	profile  string
 }
 
 func newBenchIngestCmd(c *conn) *cobra.Command {
@@ -69,6 +71,7 @@ token to admit a benchmark member.`,
 	f.IntVar(&o.objects, "objects", 20000, "indicators to publish")
 	f.IntVar(&o.conns, "conns", 4, "concurrent connections")
 	f.IntVar(&o.batch, "batch", 250, "objects per Publish call")
+	f.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the publishing phase to this file (in-process hub: includes the hub)")
 	f.StringVar(&o.dataDir, "data-dir", "", "data directory for the in-process hub (default: a temporary directory, removed after)")
 	return cmd
 }
@@ -149,6 +152,16 @@ func runIngest(ctx context.Context, c *conn, o ingestOpts, stdout, stderr io.Wri
 	var firstErr error
 	var errOnce sync.Once
 	start := time.Now()
+	if o.profile != "" {
+		pf, err := os.Create(o.profile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+	}
 	var wg sync.WaitGroup
 	for _, cl := range clients {
 		wg.Go(func() {
@@ -175,6 +188,9 @@ func runIngest(ctx context.Context, c *conn, o ingestOpts, stdout, stderr io.Wri
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if o.profile != "" {
+		pprof.StopCPUProfile()
+	}
 	if firstErr != nil {
 		return fmt.Errorf("publish: %s", describe(firstErr))
 	}
