@@ -56,13 +56,15 @@ var ErrTooComplex = errors.New("JSON too complex")
 // the input spells its name. Numbers are formatted by github.com/gowebpki/jcs,
 // which also serves as the reference implementation in the tests.
 func Canonicalize(obj []byte) ([]byte, error) {
-	// Small inputs are worked on in these arrays, which stay on the stack:
-	// then the returned slice is the only allocation.
-	var (
-		buf     [1024]byte
-		members [24]member
-	)
-	c := canonicalizer{data: obj, buf: buf[:0], members: members[:0]}
+	// One allocation holds the working space for a typical STIX object.
+	s := new(struct {
+		buf     [2048]byte
+		members [32]member
+	})
+	c := canonicalizer{data: obj, buf: s.buf[:0], members: s.members[:0]}
+	if len(obj) > len(s.buf) {
+		c.buf = make([]byte, 0, len(obj)+len(obj)/8)
+	}
 	out, err := c.document()
 	if err != nil {
 		return nil, fmt.Errorf("canonicalize: %w", err)
@@ -469,6 +471,12 @@ func appendString(dst, data []byte, i int) ([]byte, int, error) {
 	i++
 	run := i // data[run:i] is to be copied as it is
 	for i < len(data) {
+		for i+8 <= len(data) && plain8(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
+		}
+		if i >= len(data) {
+			break
+		}
 		c := data[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -525,6 +533,21 @@ func appendString(dst, data []byte, i int) ([]byte, int, error) {
 		run = i
 	}
 	return dst, 0, fmt.Errorf("%w: unterminated string", ErrInvalidJSON)
+}
+
+// plain8 reports whether the 8 bytes of x are all ASCII characters that a
+// canonical string holds as they are: none is '"', '\\' or a control
+// character.
+func plain8(x uint64) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	// With no high bit set in x, a byte of x - ones*n has its high bit set
+	// if the byte of x is below n, or if a lower byte was (the borrow); so
+	// the high bits tell whether any byte is below n, or equal to n after
+	// the xor.
+	return (x|(x-ones*0x20)|(x^ones*'"'-ones)|(x^ones*'\\'-ones))&high == 0
 }
 
 // appendRune appends the canonical form of r, a character inside a string.
