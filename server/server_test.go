@@ -606,3 +606,55 @@ func startHub(cfg server.Config) (*server.Hub, error) {
 	}
 	return h, err
 }
+
+// TestATTACKBundleKeepsCustomContent publishes MITRE ATT&CK for ICS (1826
+// objects, custom x-mitre-* types and x_mitre_* properties): every object is
+// accepted and delivered as the canonical form of what was published, custom
+// content included, and custom types can be subscribed to by type.
+func TestATTACKBundleKeepsCustomContent(t *testing.T) {
+	hub := hubtest.Start(t)
+	mitre := hub.AddMember(t, "MITRE", "identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	f, err := os.Open(filepath.Join("..", "testdata", "stix", "attack", "ics-attack-18.1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	objs, err := stix.ReadObjects(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := hub.Client(t, mitre).Publish(ctx, objs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tactics := 0
+	for i, r := range rs {
+		if r.GetOutcome() != stixhubv1.Outcome_OUTCOME_ACCEPTED {
+			t.Fatalf("object %d (%s): %v", i, r.GetObjectId(), r.GetError())
+		}
+		if bytes.HasPrefix([]byte(r.GetObjectId()), []byte("x-mitre-tactic--")) {
+			tactics++
+		}
+	}
+	got := collect(ctx, t, hub.Client(t, hub.AddMember(t, "CERT")), client.Beginning(), len(objs))
+	for i, d := range got {
+		want, err := sign.Canonicalize(objs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(d.GetObject().GetObject(), want) {
+			t.Fatalf("object %d changed in transit", i)
+		}
+	}
+	if tactics == 0 {
+		t.Fatal("test data has no x-mitre-tactic objects")
+	}
+	byType := collect(ctx, t, hub.Client(t, hub.AddMember(t, "CERT 2")), client.Beginning(), tactics, client.WithTypes("x-mitre-tactic"))
+	for _, d := range byType {
+		if !bytes.Contains(d.GetObject().GetObject(), []byte(`"x_mitre_shortname"`)) {
+			t.Fatalf("tactic lost its x_mitre_shortname: %s", d.GetObject().GetObject())
+		}
+	}
+}

@@ -55,7 +55,7 @@ func BenchmarkDecodeMapBaseline(b *testing.B) {
 
 // BenchmarkReadObjectsBundle measures splitting a large real bundle.
 func BenchmarkReadObjectsBundle(b *testing.B) {
-	data, err := os.ReadFile("testdata/ics-attack-18.1.json")
+	data, err := os.ReadFile("../../testdata/stix/attack/ics-attack-18.1.json")
 	if err != nil {
 		b.Fatal(err)
 	}

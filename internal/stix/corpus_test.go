@@ -36,7 +36,7 @@ func TestParseRealData(t *testing.T) {
 	if len(oasis) == 0 {
 		t.Fatalf("no test data in %s", oasisDir)
 	}
-	files := append(oasis, filepath.Join("testdata", "ics-attack-18.1.json"))
+	files := append(oasis, filepath.Join("..", "..", "testdata", "stix", "attack", "ics-attack-18.1.json"))
 	wantCounts := map[string]int{
 		"apt1.json":            76,
 		"poisonivy.json":       155,
