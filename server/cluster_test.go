@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,8 +52,16 @@ func TestTwoHubsOnOneExternalNATS(t *testing.T) {
 
 	// Node b learns the members through the registry watch.
 	hubtest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
-		_, err := b.Operator(t).Admin().KeySet(ctx, cert.ID)
-		return err
+		ms, err := b.Operator(t).Admin().ListMembers(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.GetId() == cert.ID {
+				return nil
+			}
+		}
+		return fmt.Errorf("node b does not know %s yet", cert.ID)
 	})
 	got := collect(ctx, t, b.Client(t, cert), client.Beginning(), 1)
 	if err := client.NewVerifier(b.KeySet(t)).Verify(got[0]); err != nil {
