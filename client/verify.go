@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/json"
@@ -52,6 +53,16 @@ func NewVerifier(ks *KeySet) *Verifier {
 		v.hubKeys[k.GetId()] = ed25519.PublicKey(k.GetPublicKey())
 	}
 	return v
+}
+
+// KeySet fetches the hub's public key set with a member token (all members'
+// keys when memberID is empty).
+func (c *Client) KeySet(ctx context.Context, memberID string) (*KeySet, error) {
+	resp, err := c.hub.GetKeySet(ctx, &stixhubv1.GetKeySetRequest{MemberId: memberID})
+	if err != nil {
+		return nil, err
+	}
+	return &KeySet{Keys: resp.GetKeys(), HubKeys: resp.GetHubKeys()}, nil
 }
 
 // ReadKeySet decodes a key set written by `stixhub admin key export`.

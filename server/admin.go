@@ -60,17 +60,25 @@ func (s *adminService) RevokeKey(ctx context.Context, req *stixhubv1.RevokeKeyRe
 }
 
 func (s *adminService) ListKeys(ctx context.Context, req *stixhubv1.ListKeysRequest) (*stixhubv1.ListKeysResponse, error) {
-	if err := validateListKeys(req); err != nil {
+	if err := validateMemberFilter(req.GetMemberId()); err != nil {
 		return nil, err
 	}
-	resp := &stixhubv1.ListKeysResponse{}
-	for _, k := range s.hub.registry.Keys(req.GetMemberId()) {
-		resp.Keys = append(resp.Keys, keyProto(k))
+	keys, hubKeys := s.hub.keySet(req.GetMemberId())
+	return &stixhubv1.ListKeysResponse{Keys: keys, HubKeys: hubKeys}, nil
+}
+
+// keySet returns the public key set: member keys (of one member, or all) and
+// the hub's receipt keys.
+func (h *Hub) keySet(memberID string) ([]*stixhubv1.Key, []*stixhubv1.HubKey) {
+	var keys []*stixhubv1.Key
+	for _, k := range h.registry.Keys(memberID) {
+		keys = append(keys, keyProto(k))
 	}
-	for _, k := range s.hub.registry.HubKeys() {
-		resp.HubKeys = append(resp.HubKeys, &stixhubv1.HubKey{Id: k.ID, PublicKey: k.PublicKey, AddedAt: timestamppb.New(k.AddedAt)})
+	var hubKeys []*stixhubv1.HubKey
+	for _, k := range h.registry.HubKeys() {
+		hubKeys = append(hubKeys, &stixhubv1.HubKey{Id: k.ID, PublicKey: k.PublicKey, AddedAt: timestamppb.New(k.AddedAt)})
 	}
-	return resp, nil
+	return keys, hubKeys
 }
 
 func memberProto(m registry.Member) *stixhubv1.Member {

@@ -251,6 +251,7 @@ func (h *Hub) serve(tlsConf *tls.Config) error {
 		Methods: map[string]auth.Rule{
 			stixhubv1.HubService_Publish_FullMethodName:   auth.MemberOnly,
 			stixhubv1.HubService_Subscribe_FullMethodName: auth.MemberOnly,
+			stixhubv1.HubService_GetKeySet_FullMethodName: auth.MemberOnly,
 		},
 		Prefixes: map[string]auth.Rule{
 			"/stixhub.v1.AdminService/":                  auth.OperatorOnly,

@@ -26,6 +26,16 @@ type hubService struct {
 	hub *Hub
 }
 
+// GetKeySet gives any member the public key set, to verify deliveries
+// offline.
+func (s *hubService) GetKeySet(ctx context.Context, req *stixhubv1.GetKeySetRequest) (*stixhubv1.GetKeySetResponse, error) {
+	if err := validateMemberFilter(req.GetMemberId()); err != nil {
+		return nil, err
+	}
+	keys, hubKeys := s.hub.keySet(req.GetMemberId())
+	return &stixhubv1.GetKeySetResponse{Keys: keys, HubKeys: hubKeys}, nil
+}
+
 // checked is one request object after the checks that need no store.
 type checked struct {
 	result *stixhubv1.PublishResult // ObjectId, Modified and, if rejected, Error

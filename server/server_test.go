@@ -16,6 +16,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/stixhub/stixhub/client"
 	"github.com/stixhub/stixhub/internal/hubtest"
@@ -656,5 +657,28 @@ func TestATTACKBundleKeepsCustomContent(t *testing.T) {
 		if !bytes.Contains(d.GetObject().GetObject(), []byte(`"x_mitre_shortname"`)) {
 			t.Fatalf("tactic lost its x_mitre_shortname: %s", d.GetObject().GetObject())
 		}
+	}
+}
+
+func TestMembersFetchTheSameKeySetAsTheOperator(t *testing.T) {
+	hub := hubtest.Start(t)
+	ctx := context.Background()
+	bank := hub.AddMember(t, "Bank A")
+	cert := hub.AddMember(t, "CERT")
+	if _, err := hub.Operator(t).Admin().RevokeKey(ctx, bank.Signer.KeyID(), "rotated"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := hub.Client(t, cert).KeySet(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := hub.KeySet(t); !proto.Equal(got, want) {
+		t.Fatalf("member key set differs from the operator's:\n%v\n%v", got, want)
+	}
+	if len(got.GetKeys()) != 2 || len(got.GetHubKeys()) != 1 {
+		t.Fatalf("key set: %v", got)
+	}
+	if _, err := hub.Dial(t).KeySet(ctx, ""); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("key set without a token: %v", err)
 	}
 }

@@ -110,8 +110,8 @@ func validateRevokeKey(req *stixhubv1.RevokeKeyRequest) error {
 	return nil
 }
 
-func validateListKeys(req *stixhubv1.ListKeysRequest) error {
-	if req.GetMemberId() != "" && !isMemberID(req.GetMemberId()) {
+func validateMemberFilter(memberID string) error {
+	if memberID != "" && !isMemberID(memberID) {
 		return invalidArgument("invalid filter", violation("member_id", `must be a member id, "member--<UUID>"`))
 	}
 	return nil

@@ -53,6 +53,7 @@ Operators admit members and manage their keys.`,
 		newPublishCmd(c),
 		newSubscribeCmd(c),
 		newVerifyCmd(),
+		newKeysCmd(c),
 		newAdminCmd(c),
 		newBenchCmd(c),
 	)

@@ -955,12 +955,114 @@ func (x *StoredObject) GetReceipt() *Receipt {
 	return nil
 }
 
+// GetKeySetRequest optionally filters by member.
+type GetKeySetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only keys of this member; empty means all members.
+	MemberId      string `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetKeySetRequest) Reset() {
+	*x = GetKeySetRequest{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetKeySetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetKeySetRequest) ProtoMessage() {}
+
+func (x *GetKeySetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetKeySetRequest.ProtoReflect.Descriptor instead.
+func (*GetKeySetRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetKeySetRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+// GetKeySetResponse is the public key set. Its JSON form is the same as
+// AdminService.ListKeys's, so `stixhub verify --keys` reads either.
+type GetKeySetResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Member keys, oldest first.
+	Keys []*Key `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
+	// Hub receipt keys.
+	HubKeys       []*HubKey `protobuf:"bytes,2,rep,name=hub_keys,json=hubKeys,proto3" json:"hub_keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetKeySetResponse) Reset() {
+	*x = GetKeySetResponse{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetKeySetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetKeySetResponse) ProtoMessage() {}
+
+func (x *GetKeySetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetKeySetResponse.ProtoReflect.Descriptor instead.
+func (*GetKeySetResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetKeySetResponse) GetKeys() []*Key {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+func (x *GetKeySetResponse) GetHubKeys() []*HubKey {
+	if x != nil {
+		return x.HubKeys
+	}
+	return nil
+}
+
 var File_stixhub_v1_hub_proto protoreflect.FileDescriptor
 
 const file_stixhub_v1_hub_proto_rawDesc = "" +
 	"\n" +
 	"\x14stixhub/v1/hub.proto\x12\n" +
-	"stixhub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"[\n" +
+	"stixhub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16stixhub/v1/admin.proto\"[\n" +
 	"\fSignedObject\x12\x16\n" +
 	"\x06object\x18\x01 \x01(\fR\x06object\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x1c\n" +
@@ -1019,16 +1121,22 @@ const file_stixhub_v1_hub_proto_rawDesc = "" +
 	"\fStoredObject\x120\n" +
 	"\x06object\x18\x01 \x01(\v2\x18.stixhub.v1.SignedObjectR\x06object\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12-\n" +
-	"\areceipt\x18\x03 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt*e\n" +
+	"\areceipt\x18\x03 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt\"/\n" +
+	"\x10GetKeySetRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"g\n" +
+	"\x11GetKeySetResponse\x12#\n" +
+	"\x04keys\x18\x01 \x03(\v2\x0f.stixhub.v1.KeyR\x04keys\x12-\n" +
+	"\bhub_keys\x18\x02 \x03(\v2\x12.stixhub.v1.HubKeyR\ahubKeys*e\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10OUTCOME_ACCEPTED\x10\x01\x12\x15\n" +
 	"\x11OUTCOME_DUPLICATE\x10\x02\x12\x14\n" +
-	"\x10OUTCOME_REJECTED\x10\x032\x9c\x01\n" +
+	"\x10OUTCOME_REJECTED\x10\x032\xe6\x01\n" +
 	"\n" +
 	"HubService\x12B\n" +
 	"\aPublish\x12\x1a.stixhub.v1.PublishRequest\x1a\x1b.stixhub.v1.PublishResponse\x12J\n" +
-	"\tSubscribe\x12\x1c.stixhub.v1.SubscribeRequest\x1a\x1d.stixhub.v1.SubscribeResponse0\x01B\x9a\x01\n" +
+	"\tSubscribe\x12\x1c.stixhub.v1.SubscribeRequest\x1a\x1d.stixhub.v1.SubscribeResponse0\x01\x12H\n" +
+	"\tGetKeySet\x12\x1c.stixhub.v1.GetKeySetRequest\x1a\x1d.stixhub.v1.GetKeySetResponseB\x9a\x01\n" +
 	"\x0ecom.stixhub.v1B\bHubProtoP\x01Z5github.com/stixhub/stixhub/proto/stixhub/v1;stixhubv1\xa2\x02\x03SXX\xaa\x02\n" +
 	"Stixhub.V1\xca\x02\n" +
 	"Stixhub\\V1\xe2\x02\x16Stixhub\\V1\\GPBMetadata\xea\x02\vStixhub::V1b\x06proto3"
@@ -1046,7 +1154,7 @@ func file_stixhub_v1_hub_proto_rawDescGZIP() []byte {
 }
 
 var file_stixhub_v1_hub_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_stixhub_v1_hub_proto_goTypes = []any{
 	(Outcome)(0),                  // 0: stixhub.v1.Outcome
 	(*SignedObject)(nil),          // 1: stixhub.v1.SignedObject
@@ -1061,7 +1169,11 @@ var file_stixhub_v1_hub_proto_goTypes = []any{
 	(*Started)(nil),               // 10: stixhub.v1.Started
 	(*Delivery)(nil),              // 11: stixhub.v1.Delivery
 	(*StoredObject)(nil),          // 12: stixhub.v1.StoredObject
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(*GetKeySetRequest)(nil),      // 13: stixhub.v1.GetKeySetRequest
+	(*GetKeySetResponse)(nil),     // 14: stixhub.v1.GetKeySetResponse
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(*Key)(nil),                   // 16: stixhub.v1.Key
+	(*HubKey)(nil),                // 17: stixhub.v1.HubKey
 }
 var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	1,  // 0: stixhub.v1.PublishRequest.objects:type_name -> stixhub.v1.SignedObject
@@ -1070,22 +1182,26 @@ var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	7,  // 3: stixhub.v1.PublishResult.receipt:type_name -> stixhub.v1.Receipt
 	5,  // 4: stixhub.v1.PublishResult.error:type_name -> stixhub.v1.ObjectError
 	6,  // 5: stixhub.v1.ObjectError.field_violations:type_name -> stixhub.v1.FieldViolation
-	13, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
+	15, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
 	10, // 7: stixhub.v1.SubscribeResponse.started:type_name -> stixhub.v1.Started
 	11, // 8: stixhub.v1.SubscribeResponse.delivery:type_name -> stixhub.v1.Delivery
 	1,  // 9: stixhub.v1.Delivery.object:type_name -> stixhub.v1.SignedObject
 	7,  // 10: stixhub.v1.Delivery.receipt:type_name -> stixhub.v1.Receipt
 	1,  // 11: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
 	7,  // 12: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
-	2,  // 13: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
-	8,  // 14: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
-	3,  // 15: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
-	9,  // 16: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
-	15, // [15:17] is the sub-list for method output_type
-	13, // [13:15] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	16, // 13: stixhub.v1.GetKeySetResponse.keys:type_name -> stixhub.v1.Key
+	17, // 14: stixhub.v1.GetKeySetResponse.hub_keys:type_name -> stixhub.v1.HubKey
+	2,  // 15: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
+	8,  // 16: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
+	13, // 17: stixhub.v1.HubService.GetKeySet:input_type -> stixhub.v1.GetKeySetRequest
+	3,  // 18: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
+	9,  // 19: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
+	14, // 20: stixhub.v1.HubService.GetKeySet:output_type -> stixhub.v1.GetKeySetResponse
+	18, // [18:21] is the sub-list for method output_type
+	15, // [15:18] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_hub_proto_init() }
@@ -1093,6 +1209,7 @@ func file_stixhub_v1_hub_proto_init() {
 	if File_stixhub_v1_hub_proto != nil {
 		return
 	}
+	file_stixhub_v1_admin_proto_init()
 	file_stixhub_v1_hub_proto_msgTypes[8].OneofWrappers = []any{
 		(*SubscribeResponse_Started)(nil),
 		(*SubscribeResponse_Delivery)(nil),
@@ -1103,7 +1220,7 @@ func file_stixhub_v1_hub_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_hub_proto_rawDesc), len(file_stixhub_v1_hub_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	HubService_Publish_FullMethodName   = "/stixhub.v1.HubService/Publish"
 	HubService_Subscribe_FullMethodName = "/stixhub.v1.HubService/Subscribe"
+	HubService_GetKeySet_FullMethodName = "/stixhub.v1.HubService/GetKeySet"
 )
 
 // HubServiceClient is the client API for HubService service.
@@ -45,6 +46,10 @@ type HubServiceClient interface {
 	// processed receives every later object exactly once, also across hub
 	// restarts.
 	Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeResponse], error)
+	// GetKeySet returns the public keys needed to verify deliveries offline:
+	// every member key with its validity, and the hub's receipt keys. Public
+	// keys are not secret; any member may fetch them.
+	GetKeySet(ctx context.Context, in *GetKeySetRequest, opts ...grpc.CallOption) (*GetKeySetResponse, error)
 }
 
 type hubServiceClient struct {
@@ -84,6 +89,16 @@ func (c *hubServiceClient) Subscribe(ctx context.Context, in *SubscribeRequest, 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type HubService_SubscribeClient = grpc.ServerStreamingClient[SubscribeResponse]
 
+func (c *hubServiceClient) GetKeySet(ctx context.Context, in *GetKeySetRequest, opts ...grpc.CallOption) (*GetKeySetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetKeySetResponse)
+	err := c.cc.Invoke(ctx, HubService_GetKeySet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HubServiceServer is the server API for HubService service.
 // All implementations must embed UnimplementedHubServiceServer
 // for forward compatibility.
@@ -106,6 +121,10 @@ type HubServiceServer interface {
 	// processed receives every later object exactly once, also across hub
 	// restarts.
 	Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[SubscribeResponse]) error
+	// GetKeySet returns the public keys needed to verify deliveries offline:
+	// every member key with its validity, and the hub's receipt keys. Public
+	// keys are not secret; any member may fetch them.
+	GetKeySet(context.Context, *GetKeySetRequest) (*GetKeySetResponse, error)
 	mustEmbedUnimplementedHubServiceServer()
 }
 
@@ -121,6 +140,9 @@ func (UnimplementedHubServiceServer) Publish(context.Context, *PublishRequest) (
 }
 func (UnimplementedHubServiceServer) Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[SubscribeResponse]) error {
 	return status.Error(codes.Unimplemented, "method Subscribe not implemented")
+}
+func (UnimplementedHubServiceServer) GetKeySet(context.Context, *GetKeySetRequest) (*GetKeySetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetKeySet not implemented")
 }
 func (UnimplementedHubServiceServer) mustEmbedUnimplementedHubServiceServer() {}
 func (UnimplementedHubServiceServer) testEmbeddedByValue()                    {}
@@ -172,6 +194,24 @@ func _HubService_Subscribe_Handler(srv interface{}, stream grpc.ServerStream) er
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type HubService_SubscribeServer = grpc.ServerStreamingServer[SubscribeResponse]
 
+func _HubService_GetKeySet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetKeySetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HubServiceServer).GetKeySet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HubService_GetKeySet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HubServiceServer).GetKeySet(ctx, req.(*GetKeySetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // HubService_ServiceDesc is the grpc.ServiceDesc for HubService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -182,6 +222,10 @@ var HubService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Publish",
 			Handler:    _HubService_Publish_Handler,
+		},
+		{
+			MethodName: "GetKeySet",
+			Handler:    _HubService_GetKeySet_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

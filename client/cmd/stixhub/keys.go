@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stixhub/stixhub/client"
+)
+
+func newKeysCmd(c *conn) *cobra.Command {
+	var memberID string
+	cmd := &cobra.Command{
+		Use:   "keys [--member MEMBER-ID] > keys.json",
+		Short: "Print the hub's public key set as JSON, for `stixhub verify` (any member token)",
+		Long: `keys prints every member key with its validity, and the hub's receipt keys, in
+the format ` + "`stixhub verify --keys`" + ` reads (the same as ` + "`stixhub admin key export`" + `).
+Public keys are not secret: any member may fetch them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cl, err := c.dial(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			ks, err := cl.KeySet(ctx, memberID)
+			if err != nil {
+				return err
+			}
+			b, err := client.MarshalKeySet(ks)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&memberID, "member", "", "only this member's keys")
+	return cmd
+}
