@@ -6,12 +6,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/gowebpki/jcs"
 )
 
 // SignatureExtensionID is the id of the extension-definition under which the hub
@@ -20,17 +19,19 @@ const SignatureExtensionID = "extension-definition--0baa6a1a-6aff-4cfc-afff-7567
 
 // MaxDepth is the deepest nesting of JSON objects and arrays that Canonicalize
 // accepts; the top-level object counts as 1. STIX objects nest a handful of
-// levels. The limit bounds the recursion of the parser and its work: the
-// members of every object are sorted by moving their canonical text once, so
-// a byte of input is moved at most once per enclosing object.
+// levels. The limit bounds the work of Canonicalize, which writes every object
+// a second time to sort its members: a byte of input is moved once per
+// enclosing object (64 levels around 1 MiB take about 6 ms).
 const MaxDepth = 64
 
 // MaxMembers is the largest number of members one JSON object may have for
-// Canonicalize. Members are sorted in O(n log n), so the limit is not needed
-// to bound time (a 1 MiB object of 95,000 members takes about 15 ms); it caps
-// the bookkeeping of one object, about 40 bytes per member, far above any
-// STIX object.
-const MaxMembers = 100_000
+// Canonicalize. Members are sorted in O(n log n), so the limit no longer
+// bounds time (a 1 MiB object of 108,000 members takes about 50 ms); it is a
+// sanity bound far above any STIX object and above what a 1 MiB object holds
+// with ordinary names. Memory, 56 bytes per member of the objects being
+// parsed (72 while a large one is sorted), is bounded by the size of the
+// input, which callers limit.
+const MaxMembers = 1 << 17
 
 // ErrInvalidJSON is returned (wrapped) by Canonicalize for input that is not
 // I-JSON (RFC 7493) text: bad syntax, invalid UTF-8, unpaired surrogate
@@ -50,62 +51,52 @@ var ErrTooComplex = errors.New("JSON too complex")
 // "extensions" object left empty by that removal is removed too. Input must be
 // a JSON object.
 //
-// Input is checked strictly (RFC 8259 syntax, UTF-8, paired surrogates, no
-// duplicate names, finite numbers) in the same pass that writes the canonical
-// form. Member names are compared unescaped, so the extension is found however
-// the input spells its name. Numbers are formatted by github.com/gowebpki/jcs,
-// which also serves as the reference implementation in the tests.
+// The input is checked strictly (RFC 8259 syntax, UTF-8, paired surrogate
+// escapes, unique member names, numbers within the double range) in the same
+// pass that writes the canonical form. Member names are compared unescaped,
+// so the extension is found however the input spells its name. The tests
+// check the output against github.com/gowebpki/jcs, the implementation that
+// Canonicalize used before, which was an order of magnitude slower and
+// quadratic in the number of members.
 func Canonicalize(obj []byte) ([]byte, error) {
-	// One allocation holds the working space for a typical STIX object.
-	s := new(struct {
+	// Working space for most STIX objects (90% of a real corpus are below
+	// 2 KiB, none has more than 21 members), on the stack: the result is
+	// then the only allocation.
+	var (
 		buf     [2048]byte
 		members [32]member
-	})
-	c := canonicalizer{data: obj, buf: s.buf[:0], members: s.members[:0]}
-	if len(obj) > len(s.buf) {
-		c.buf = make([]byte, 0, len(obj)+len(obj)/8)
+	)
+	work := buf[:0]
+	if len(obj) > len(buf) {
+		work = make([]byte, 0, len(obj)+len(obj)/8)
 	}
-	out, err := c.document()
+	out, err := canonicalize(obj, work, members[:0])
 	if err != nil {
 		return nil, fmt.Errorf("canonicalize: %w", err)
 	}
 	return out, nil
 }
 
-// canonicalizer holds the state of one Canonicalize call.
-type canonicalizer struct {
-	data []byte // the input
-	// buf holds the canonical text of the values parsed so far. The members
-	// of an object are written in input order, then moved into sorted order
-	// when the object ends; the top-level object is assembled in the result
-	// instead.
-	buf []byte
-	// members holds the members of the objects being parsed, innermost last.
-	members []member
-	// names holds the unescaped names of members whose canonical name has
-	// escapes (quotes, backslashes, control characters); other names are
-	// compared in place in buf.
-	names []byte
-}
-
-// member is one member of an object being parsed. buf[start:end] is its
+// member is a member of an object being parsed. buf[start:end] is its
 // canonical text, "name":value, and buf[start:nameEnd] its quoted name.
 type member struct {
-	// prefix is the first 8 bytes of the unescaped name, zero-padded, read
-	// as a big-endian number: most names differ in it.
+	// prefix is the sort key of the first 8 bytes of the unescaped name (see
+	// namePrefix): most names differ in it.
 	prefix              uint64
 	start, nameEnd, end int
-	// escaped is set if the canonical name has escapes; the unescaped name
-	// is then names[nameOff:nameOff+nameLen].
-	escaped          bool
+	// If nameLen > 0, the canonical name has escapes (quotes, backslashes,
+	// control characters) and the unescaped name is
+	// names[nameOff:nameOff+nameLen].
 	nameOff, nameLen int
 	// drop is set for a member left out of the output: the signature
 	// extension, or an "extensions" object it was alone in.
 	drop bool
+	// inner is the strip mode of the value if it is an object.
+	inner stripMode
 }
 
-// stripMode says where the parser is relative to the signature extension.
-type stripMode int
+// stripMode says where an object is relative to the signature extension.
+type stripMode uint8
 
 const (
 	stripNone       stripMode = iota
@@ -113,10 +104,43 @@ const (
 	stripExtensions           // its "extensions" object: drop the signature
 )
 
-// document parses the whole input, a single object, and returns its canonical
-// form.
-func (c *canonicalizer) document() ([]byte, error) {
-	data := c.data
+var (
+	extensionsName   = []byte("extensions")
+	signatureExtName = []byte(SignatureExtensionID)
+)
+
+// canonicalize returns the canonical form of data, which must be a single
+// JSON object. It writes the canonical text of values to buf as it parses
+// them, the members of an object in input order; when the object ends, it
+// sorts them and writes the object again in order. It pushes the members of
+// the objects being parsed on members: the last one is the member whose value
+// is being parsed. The top-level object goes straight to the result.
+//
+// canonicalize is one loop with an explicit stack, not recursive functions,
+// so that buf and members can live on the caller's stack: Go's escape
+// analysis moves to the heap what mutually recursive functions pass along.
+func canonicalize(data, buf []byte, members []member) ([]byte, error) {
+	const (
+		stValue        = iota // a value is required
+		stValueOrClose        // after '[': a value or ']'
+		stName                // after ',' in an object: a member name
+		stNameOrClose         // after '{': a member name or '}'
+		stColon               // after a member name
+		stAfterValue          // ',' or a closing bracket, or the end at depth 0
+	)
+	// level is an object or array being parsed.
+	type level struct {
+		base   int // offset of its '{' or '[' in buf
+		first  int // index of its first member in members
+		object bool
+		mode   stripMode // of an object
+	}
+	var (
+		stack [MaxDepth]level
+		depth int
+		names []byte // unescaped names with escapes; see member
+		out   []byte // the result
+	)
 	i := skipSpace(data, 0)
 	if i == len(data) {
 		return nil, fmt.Errorf("%w: empty input", ErrInvalidJSON)
@@ -127,231 +151,269 @@ func (c *canonicalizer) document() ([]byte, error) {
 		}
 		return nil, fmt.Errorf("%w: top-level value starts with %q", ErrNotObject, data[i])
 	}
-	i, err := c.parseMembers(i, 1, stripTop)
-	if err != nil {
-		return nil, err
-	}
-	if i = skipSpace(data, i); i != len(data) {
-		return nil, syntaxError(data, i, "end of input")
-	}
-	ms := c.members
-	if _, err := c.sortMembers(ms); err != nil {
-		return nil, err
-	}
-	size := 2
-	for _, m := range ms {
-		if !m.drop {
-			size += m.end - m.start + 1
-		}
-	}
-	return c.appendObject(make([]byte, 0, size), ms), nil
-}
-
-// value parses the JSON value at data[i], within depth enclosing objects and
-// arrays, appends its canonical form to buf and returns the index after it.
-func (c *canonicalizer) value(i, depth int) (int, error) {
-	data := c.data
-	if i >= len(data) {
-		return 0, syntaxError(data, i, "a value")
-	}
-	var err error
-	switch ch := data[i]; {
-	case ch == '{':
-		i, _, err = c.object(i, depth, stripNone)
-	case ch == '[':
-		i, err = c.array(i, depth)
-	case ch == '"':
-		c.buf, i, err = appendString(c.buf, data, i)
-	case ch == 't':
-		i, err = c.literal(i, "true")
-	case ch == 'f':
-		i, err = c.literal(i, "false")
-	case ch == 'n':
-		i, err = c.literal(i, "null")
-	case ch == '-' || isDigit(ch):
-		start := i
-		if i, err = scanNumber(data, i); err == nil {
-			c.buf, err = appendNumber(c.buf, data[start:i])
-		}
-	default:
-		err = syntaxError(data, i, "a value")
-	}
-	return i, err
-}
-
-func (c *canonicalizer) literal(i int, lit string) (int, error) {
-	i, err := scanLiteral(c.data, i, lit)
-	if err != nil {
-		return 0, err
-	}
-	c.buf = append(c.buf, lit...)
-	return i, nil
-}
-
-// array parses the array whose '[' is data[i]; see value.
-func (c *canonicalizer) array(i, depth int) (int, error) {
-	data := c.data
-	if depth == MaxDepth {
-		return 0, fmt.Errorf("%w: nesting deeper than %d at offset %d", ErrTooComplex, MaxDepth, i)
-	}
-	c.buf = append(c.buf, '[')
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == ']' {
-		c.buf = append(c.buf, ']')
-		return i + 1, nil
-	}
+	st := stValue
 	for {
-		var err error
-		if i, err = c.value(i, depth+1); err != nil {
-			return 0, err
-		}
 		i = skipSpace(data, i)
-		switch {
-		case i < len(data) && data[i] == ',':
-			c.buf = append(c.buf, ',')
-			i = skipSpace(data, i+1)
-		case i < len(data) && data[i] == ']':
-			c.buf = append(c.buf, ']')
-			return i + 1, nil
-		default:
-			return 0, syntaxError(data, i, "',' or ']'")
+		if i == len(data) {
+			if st == stAfterValue && depth == 0 {
+				return out, nil
+			}
+			return nil, fmt.Errorf("%w: unexpected end of input", ErrInvalidJSON)
+		}
+		c := data[i]
+		if c == '}' && (st == stNameOrClose || st == stAfterValue && depth > 0 && stack[depth-1].object) {
+			// The end of the object at depth: write it again with its
+			// members sorted (or into the result, at the top level).
+			top := &stack[depth-1]
+			ms := members[top.first:]
+			if st == stAfterValue {
+				ms[len(ms)-1].end = len(buf)
+			}
+			t := memberNames{buf, names}
+			moved, err := t.sort(ms)
+			if err != nil {
+				return nil, err
+			}
+			kept, size := 0, 2 // members kept, and the size of the object
+			for _, m := range ms {
+				if !m.drop {
+					kept++
+					size += m.end - m.start
+				}
+			}
+			size += max(kept-1, 0) // commas
+			switch {
+			case depth == 1:
+				out = t.appendObject(make([]byte, 0, size), ms)
+			case moved || kept < len(ms):
+				tail := len(buf)
+				buf = t.appendObject(buf, ms)
+				n := copy(buf[top.base:], buf[tail:])
+				buf = buf[:top.base+n]
+			default:
+				buf = append(buf, '}')
+			}
+			if top.mode == stripExtensions && kept == 0 && len(ms) > 0 {
+				// The signature extension was alone: leave "extensions" out too.
+				members[top.first-1].drop = true
+			}
+			members = members[:top.first]
+			depth--
+			i++
+			st = stAfterValue
+			continue
+		}
+		switch st {
+		case stValue, stValueOrClose:
+			if st == stValueOrClose && c == ']' {
+				buf = append(buf, ']')
+				depth--
+				i++
+				st = stAfterValue
+				continue
+			}
+			var err error
+			switch {
+			case c == '{' || c == '[':
+				if depth == MaxDepth {
+					return nil, fmt.Errorf("%w: nesting deeper than %d at offset %d", ErrTooComplex, MaxDepth, i)
+				}
+				l := level{object: c == '{', base: len(buf), first: len(members)}
+				switch {
+				case depth == 0:
+					l.mode = stripTop
+				case l.object && stack[depth-1].object:
+					l.mode = members[len(members)-1].inner
+				}
+				stack[depth] = l
+				depth++
+				buf = append(buf, c)
+				i++
+				if c == '{' {
+					st = stNameOrClose
+				} else {
+					st = stValueOrClose
+				}
+				continue
+			case c == '"':
+				buf, i, err = appendString(buf, data, i)
+			case c == 't':
+				buf, i, err = appendLiteral(buf, data, i, "true")
+			case c == 'f':
+				buf, i, err = appendLiteral(buf, data, i, "false")
+			case c == 'n':
+				buf, i, err = appendLiteral(buf, data, i, "null")
+			case c == '-' || isDigit(c):
+				start := i
+				if i, err = scanNumber(data, i); err == nil {
+					var ok bool
+					if buf, ok = appendNumber(buf, data[start:i]); !ok {
+						err = fmt.Errorf("%w: number outside the IEEE 754 double range at offset %d", ErrInvalidJSON, start)
+					}
+				}
+			default:
+				err = syntaxError(data, i, "a value")
+			}
+			if err != nil {
+				return nil, err
+			}
+			st = stAfterValue
+		case stName, stNameOrClose:
+			top := &stack[depth-1]
+			if c != '"' {
+				return nil, syntaxError(data, i, "a member name")
+			}
+			if n := len(members) - top.first; n == MaxMembers {
+				return nil, fmt.Errorf("%w: object with more than %d members at offset %d", ErrTooComplex, MaxMembers, i)
+			} else if n > 0 {
+				buf = append(buf, ',')
+			}
+			m := member{start: len(buf)}
+			var err error
+			if buf, i, err = appendString(buf, data, i); err != nil {
+				return nil, err
+			}
+			m.nameEnd = len(buf)
+			name := buf[m.start+1 : m.nameEnd-1]
+			if bytes.IndexByte(name, '\\') >= 0 {
+				m.nameOff = len(names)
+				names = appendUnescaped(names, name)
+				m.nameLen = len(names) - m.nameOff
+				name = names[m.nameOff:]
+			}
+			m.prefix = namePrefix(name)
+			switch {
+			case top.mode == stripTop && bytes.Equal(name, extensionsName):
+				m.inner = stripExtensions
+			case top.mode == stripExtensions && bytes.Equal(name, signatureExtName):
+				m.drop = true
+			}
+			if len(members) == cap(members) {
+				// Double: append grows large slices by only 1.25, which
+				// for 100,000 members allocates 5 times their size.
+				members = slices.Grow(members, len(members))
+			}
+			members = append(members, m)
+			st = stColon
+			continue
+		case stColon:
+			if c != ':' {
+				return nil, syntaxError(data, i, "':'")
+			}
+			buf = append(buf, ':')
+			i++
+			st = stValue
+			continue
+		case stAfterValue:
+			if depth == 0 {
+				return nil, syntaxError(data, i, "end of input")
+			}
+			top := &stack[depth-1]
+			switch {
+			case c == ',' && top.object:
+				members[len(members)-1].end = len(buf)
+				st = stName
+			case c == ',':
+				buf = append(buf, ',')
+				st = stValue
+			case c == ']' && !top.object:
+				buf = append(buf, ']')
+				depth--
+			default:
+				return nil, syntaxError(data, i, "',' or a closing bracket")
+			}
+			i++
 		}
 	}
 }
 
-// object parses the object whose '{' is data[i], within depth enclosing
-// objects and arrays, appends its canonical form to buf and returns the index
-// after it. With mode stripExtensions it leaves out the signature extension
-// and reports whether that left the object empty.
-func (c *canonicalizer) object(i, depth int, mode stripMode) (next int, emptied bool, err error) {
-	if depth == MaxDepth {
-		return 0, false, fmt.Errorf("%w: nesting deeper than %d at offset %d", ErrTooComplex, MaxDepth, i)
-	}
-	base, first := len(c.buf), len(c.members)
-	c.buf = append(c.buf, '{')
-	if i, err = c.parseMembers(i, depth+1, mode); err != nil {
-		return 0, false, err
-	}
-	ms := c.members[first:]
-	moved, err := c.sortMembers(ms)
-	if err != nil {
-		return 0, false, err
-	}
-	kept := 0
-	for _, m := range ms {
-		if !m.drop {
-			kept++
-		}
-	}
-	if moved || kept < len(ms) {
-		// Write the object again after itself, then move it into place.
-		tail := len(c.buf)
-		c.buf = c.appendObject(c.buf, ms)
-		n := copy(c.buf[base:], c.buf[tail:])
-		c.buf = c.buf[:base+n]
-	} else {
-		c.buf = append(c.buf, '}')
-	}
-	c.members = c.members[:first]
-	return i, kept == 0 && len(ms) > 0, nil
-}
-
-var (
-	extensionsName   = []byte("extensions")
-	signatureExtName = []byte(SignatureExtensionID)
-)
-
-// parseMembers parses the members of the object whose '{' is data[i], whose
-// values have depth enclosing objects and arrays. It appends their canonical
-// text to buf in input order, separated by commas, pushes them on members and
-// returns the index after the closing '}'.
-func (c *canonicalizer) parseMembers(i, depth int, mode stripMode) (int, error) {
-	data := c.data
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return i + 1, nil
-	}
-	for n := 1; ; n++ {
-		if i >= len(data) || data[i] != '"' {
-			return 0, syntaxError(data, i, "a member name")
-		}
-		if n > MaxMembers {
-			return 0, fmt.Errorf("%w: object with more than %d members at offset %d", ErrTooComplex, MaxMembers, i)
-		}
-		if n > 1 {
-			c.buf = append(c.buf, ',')
-		}
-		m := member{start: len(c.buf)}
-		var err error
-		if c.buf, i, err = appendString(c.buf, data, i); err != nil {
-			return 0, err
-		}
-		m.nameEnd = len(c.buf)
-		if quoted := c.buf[m.start+1 : m.nameEnd-1]; bytes.IndexByte(quoted, '\\') >= 0 {
-			m.escaped, m.nameOff = true, len(c.names)
-			c.names = appendUnescaped(c.names, quoted)
-			m.nameLen = len(c.names) - m.nameOff
-		}
-		m.prefix = namePrefix(c.name(&m))
-		if i = skipSpace(data, i); i >= len(data) || data[i] != ':' {
-			return 0, syntaxError(data, i, "':'")
-		}
-		c.buf = append(c.buf, ':')
-		i = skipSpace(data, i+1)
-		switch {
-		case mode == stripTop && i < len(data) && data[i] == '{' && bytes.Equal(c.name(&m), extensionsName):
-			i, m.drop, err = c.object(i, depth, stripExtensions)
-		case mode == stripExtensions && bytes.Equal(c.name(&m), signatureExtName):
-			m.drop = true
-			i, err = c.value(i, depth)
-		default:
-			i, err = c.value(i, depth)
-		}
-		if err != nil {
-			return 0, err
-		}
-		m.end = len(c.buf)
-		c.members = append(c.members, m)
-		switch i = skipSpace(data, i); {
-		case i < len(data) && data[i] == ',':
-			i = skipSpace(data, i+1)
-		case i < len(data) && data[i] == '}':
-			return i + 1, nil
-		default:
-			return 0, syntaxError(data, i, "',' or '}'")
-		}
-	}
+// memberNames gives the unescaped names of members from the working space
+// of canonicalize.
+type memberNames struct {
+	buf, names []byte
 }
 
 // name returns the unescaped name of m.
-func (c *canonicalizer) name(m *member) []byte {
-	if m.escaped {
-		return c.names[m.nameOff : m.nameOff+m.nameLen]
+func (t *memberNames) name(m *member) []byte {
+	if m.nameLen > 0 {
+		return t.names[m.nameOff : m.nameOff+m.nameLen]
 	}
-	return c.buf[m.start+1 : m.nameEnd-1]
+	return t.buf[m.start+1 : m.nameEnd-1]
 }
 
-// sortMembers sorts the members of one object by name, as RFC 8785 orders
-// them, and reports whether that changed their order. It fails if two members
-// have the same name.
-func (c *canonicalizer) sortMembers(ms []member) (moved bool, err error) {
-	compare := func(a, b member) int {
-		if a.prefix != b.prefix {
-			return comparePrefixes(a.prefix, b.prefix)
-		}
-		return compareNames(c.name(&a), c.name(&b))
+// sortLarge sorts many members by sorting small keys, most of which compare
+// by their prefix alone, then moving every member once.
+func (t *memberNames) sortLarge(ms []member) {
+	type key struct {
+		prefix uint64
+		index  int // in ms
 	}
+	keys := make([]key, len(ms))
+	for i := range ms {
+		keys[i] = key{ms[i].prefix, i}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.prefix != b.prefix {
+			return cmp.Compare(a.prefix, b.prefix)
+		}
+		return compareNames(t.name(&ms[a.index]), t.name(&ms[b.index]))
+	})
+	// Put ms[keys[i].index] at i, following each cycle of the permutation.
+	for i := range keys {
+		if keys[i].index < 0 {
+			continue
+		}
+		m, j := ms[i], i
+		for {
+			k := keys[j].index
+			keys[j].index = -1
+			if k == i {
+				ms[j] = m
+				break
+			}
+			ms[j] = ms[k]
+			j = k
+		}
+	}
+}
+
+// compare compares the names of a and b; see compareNames.
+func (t *memberNames) compare(a, b *member) int {
+	if a.prefix != b.prefix {
+		return cmp.Compare(a.prefix, b.prefix)
+	}
+	return compareNames(t.name(a), t.name(b))
+}
+
+// sort sorts the members of one object by name, as RFC 8785 orders them, and
+// reports whether that changed their order. It fails if two members have the
+// same name.
+func (t *memberNames) sort(ms []member) (moved bool, err error) {
 	k := 1
-	for k < len(ms) && compare(ms[k-1], ms[k]) < 0 {
+	for k < len(ms) && t.compare(&ms[k-1], &ms[k]) < 0 {
 		k++
 	}
 	if k >= len(ms) {
 		return false, nil // strictly increasing: sorted, no duplicates
 	}
-	slices.SortFunc(ms, compare)
+	if len(ms) <= 32 {
+		// Insertion sort from the first member out of order: cheaper for
+		// the few members of STIX objects (at most 21 in a large corpus).
+		for ; k < len(ms); k++ {
+			m := ms[k]
+			j := k
+			for ; j > 0 && (ms[j-1].prefix > m.prefix || ms[j-1].prefix == m.prefix && compareNames(t.name(&ms[j-1]), t.name(&m)) > 0); j-- {
+				ms[j] = ms[j-1]
+			}
+			ms[j] = m
+		}
+	} else {
+		t.sortLarge(ms)
+	}
 	for k := 1; k < len(ms); k++ {
-		if compare(ms[k-1], ms[k]) == 0 {
-			return false, fmt.Errorf("%w: duplicate member name %.64q", ErrInvalidJSON, c.name(&ms[k]))
+		if t.compare(&ms[k-1], &ms[k]) == 0 {
+			// The name is copied: the error must not keep buf.
+			return false, fmt.Errorf("%w: duplicate member name %.64q", ErrInvalidJSON, string(t.name(&ms[k])))
 		}
 	}
 	return true, nil
@@ -359,7 +421,7 @@ func (c *canonicalizer) sortMembers(ms []member) (moved bool, err error) {
 
 // appendObject appends the object made of the members ms, except dropped
 // ones, to dst.
-func (c *canonicalizer) appendObject(dst []byte, ms []member) []byte {
+func (t *memberNames) appendObject(dst []byte, ms []member) []byte {
 	dst = append(dst, '{')
 	first := true
 	for _, m := range ms {
@@ -370,7 +432,7 @@ func (c *canonicalizer) appendObject(dst []byte, ms []member) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = append(dst, c.buf[m.start:m.end]...)
+		dst = append(dst, t.buf[m.start:m.end]...)
 	}
 	return append(dst, '}')
 }
@@ -403,24 +465,27 @@ func compareBytes(x, y byte) int {
 	return cmp.Compare(x, y)
 }
 
-// namePrefix returns the first 8 bytes of name, zero-padded, as a big-endian
-// number.
+// namePrefix returns a number that orders names as compareNames does where
+// they differ in their first 8 bytes: those bytes, zero-padded, read as a
+// big-endian number, with the lead bytes of 4-byte UTF-8 sequences (F0-F4)
+// moved before those of U+E000-U+FFFF (EE, EF); see compareNames. Zero
+// padding can make the prefixes of different names equal, but never orders
+// them wrongly: where a name ends, the other has more bytes.
 func namePrefix(name []byte) uint64 {
-	if len(name) >= 8 {
-		return binary.BigEndian.Uint64(name)
-	}
 	var b [8]byte
 	copy(b[:], name)
+	if p := binary.BigEndian.Uint64(b[:]); p&0x8080808080808080 == 0 {
+		return p // ASCII
+	}
+	for i, c := range b {
+		switch {
+		case c >= 0xf0:
+			b[i] = c - 2 // F0-F4 to EE-F2
+		case c >= 0xee:
+			b[i] = c + 6 // EE-EF to F4-F5
+		}
+	}
 	return binary.BigEndian.Uint64(b[:])
-}
-
-// comparePrefixes compares the different name prefixes p and q (see
-// namePrefix) as compareNames compares the names. Padding can make the
-// prefixes of different names equal, but never different prefixes compare
-// otherwise than their names: where a name ends, the other has more bytes.
-func comparePrefixes(p, q uint64) int {
-	shift := 56 - bits.LeadingZeros64(p^q)&^7 // of the first different byte
-	return compareBytes(byte(p>>shift), byte(q>>shift))
 }
 
 // commonPrefix returns the length of the longest common prefix of a and b.
@@ -438,27 +503,49 @@ func commonPrefix(a, b []byte) int {
 	return i
 }
 
-// appendNumber appends the canonical form of the JSON number lit: that of
-// ECMAScript's Number.prototype.toString for the nearest IEEE 754 double.
-func appendNumber(dst, lit []byte) ([]byte, error) {
+// appendNumber appends the canonical form of the JSON number lit (RFC 8785
+// section 3.2.2.3): Number.prototype.toString of ECMAScript for the nearest
+// IEEE 754 double. It fails if lit is beyond the largest double (numbers
+// closer to zero than the smallest become 0, as in the JCS library).
+func appendNumber(dst, lit []byte) ([]byte, bool) {
 	// Fast path: an integer of up to 15 digits without leading zeros is an
-	// exact double and is written as it is.
+	// exact double, which is written as it is.
 	digits := lit
 	if digits[0] == '-' {
 		digits = digits[1:]
 	}
 	if len(digits) <= 15 && (digits[0] != '0' || len(lit) == 1) && !slices.ContainsFunc(digits, func(b byte) bool { return !isDigit(b) }) {
-		return append(dst, lit...), nil
+		return append(dst, lit...), true
 	}
 	f, err := strconv.ParseFloat(string(lit), 64)
-	if err != nil {
-		return dst, fmt.Errorf("%w: number %.32s is outside the IEEE 754 double range", ErrInvalidJSON, lit)
+	if err != nil { // lit is well-formed, so the error is ErrRange
+		return dst, false
 	}
-	s, err := jcs.NumberToJSON(f)
-	if err != nil {
-		return dst, fmt.Errorf("%w: number %.32s: %v", ErrInvalidJSON, lit, err)
+	return appendES6Number(dst, f), true
+}
+
+// appendES6Number appends the finite f as Number.prototype.toString of
+// ECMAScript writes it: the shortest digits that read back as f, in
+// positional notation from 1e-6 up to 1e21 and in exponent notation (1e+21,
+// 1e-7) outside; zero, also negative zero, as 0. The tests check it against
+// jcs.NumberToJSON of github.com/gowebpki/jcs, which does the same with an
+// allocation.
+func appendES6Number(dst []byte, f float64) []byte {
+	if f == 0 {
+		return append(dst, '0')
 	}
-	return append(dst, s...), nil
+	format := byte('e')
+	if a := math.Abs(f); a >= 1e-6 && a < 1e21 {
+		format = 'f'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	// Go writes at least two exponent digits (1e+09), ECMAScript no
+	// leading zero (1e+9).
+	if n := len(dst); format == 'e' && dst[n-2] == '0' && (dst[n-3] == '+' || dst[n-3] == '-') {
+		dst[n-2] = dst[n-1]
+		dst = dst[:n-1]
+	}
+	return dst
 }
 
 // appendString appends the canonical form (RFC 8785 section 3.2.2.2) of the
@@ -470,18 +557,22 @@ func appendString(dst, data []byte, i int) ([]byte, int, error) {
 	dst = append(dst, '"')
 	i++
 	run := i // data[run:i] is to be copied as it is
-	for i < len(data) {
-		for i+8 <= len(data) && plain8(binary.LittleEndian.Uint64(data[i:])) {
+	for {
+		// Find the next byte that is not copied as it is, 8 at a time.
+		for i+8 <= len(data) {
+			if m := special8(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
 			i += 8
+		}
+		for i < len(data) && data[i] >= 0x20 && data[i] != '"' && data[i] != '\\' && data[i] < utf8.RuneSelf {
+			i++
 		}
 		if i >= len(data) {
 			break
 		}
 		c := data[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -535,19 +626,21 @@ func appendString(dst, data []byte, i int) ([]byte, int, error) {
 	return dst, 0, fmt.Errorf("%w: unterminated string", ErrInvalidJSON)
 }
 
-// plain8 reports whether the 8 bytes of x are all ASCII characters that a
-// canonical string holds as they are: none is '"', '\\' or a control
-// character.
-func plain8(x uint64) bool {
+// special8 finds the characters of a string that are not copied as they are:
+// '"', '\\', control characters and non-ASCII bytes. Of the 8 bytes of x,
+// little-endian, the first such byte is the one whose high bit is the lowest
+// set in the result; none is if the result is 0.
+func special8(x uint64) uint64 {
 	const (
 		ones = 0x0101010101010101
 		high = 0x8080808080808080
 	)
-	// With no high bit set in x, a byte of x - ones*n has its high bit set
-	// if the byte of x is below n, or if a lower byte was (the borrow); so
-	// the high bits tell whether any byte is below n, or equal to n after
-	// the xor.
-	return (x|(x-ones*0x20)|(x^ones*'"'-ones)|(x^ones*'\\'-ones))&high == 0
+	// A byte of 0x80 or more is flagged by x itself. For a byte b below
+	// 0x80, the byte of x - ones*n has its high bit set if b < n, or if a
+	// borrow came from a lower byte, which happens only if that byte was
+	// below n: so the lowest high bit set is exact. With n = 1 after an
+	// xor, b < n means that b equals what was xored.
+	return (x | (x - ones*0x20) | (x ^ ones*'"' - ones) | (x ^ ones*'\\' - ones)) & high
 }
 
 // appendRune appends the canonical form of r, a character inside a string.
@@ -627,11 +720,12 @@ func jsonValueStart(c byte) bool {
 	return c == '[' || c == '"' || c == 't' || c == 'f' || c == 'n' || c == '-' || isDigit(c)
 }
 
-func scanLiteral(data []byte, i int, lit string) (int, error) {
+// appendLiteral appends lit, which must be at data[i], to dst.
+func appendLiteral(dst, data []byte, i int, lit string) ([]byte, int, error) {
 	if !bytes.HasPrefix(data[i:], []byte(lit)) {
-		return 0, syntaxError(data, i, lit)
+		return dst, 0, syntaxError(data, i, lit)
 	}
-	return i + len(lit), nil
+	return append(dst, lit...), i + len(lit), nil
 }
 
 // scanNumber scans an RFC 8259 number starting at data[i] and returns the

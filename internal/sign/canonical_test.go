@@ -2,8 +2,10 @@ package sign
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -93,6 +95,33 @@ var canonicalVectors = []struct {
 		in:   "{\"k\":\"日本 😀\"}",
 		want: "{\"k\":\"日本 😀\"}",
 	},
+	{
+		name: "sorts names above U+FFFF before U+E000-U+FFFF beyond the first 8 bytes",
+		in:   "{\"prefix--\uffff\":1,\"prefix--\U0001F600\":2,\"prefix--\ue000\":3,\"prefix--\ud7ff\":4}",
+		want: "{\"prefix--\ud7ff\":4,\"prefix--\U0001F600\":2,\"prefix--\ue000\":3,\"prefix--\uffff\":1}",
+	},
+	{
+		name: "sorts escaped names by their characters, not their escapes",
+		// '"' (22) < '#' (23) and '\\' (5c) < ']' (5d), though their
+		// escapes start with a backslash; controls sort first.
+		in:   `{"]":1,"#":2,"\\\\":3,"\"":4,"\u0001":5,"\n":6,"[":7}`,
+		want: `{"\u0001":5,"\n":6,"\"":4,"#":2,"[":7,"\\\\":3,"]":1}`,
+	},
+	{
+		name: "sorts a name before a longer name it starts, also when padding would tie them",
+		in:   `{"ab\u0000":1,"ab":2,"abcdefgh1":3,"abcdefgh":4,"abcdefgh\u0000":5}`,
+		want: `{"ab":2,"ab\u0000":1,"abcdefgh":4,"abcdefgh\u0000":5,"abcdefgh1":3}`,
+	},
+	{
+		name: "writes unescaped characters that need no escape",
+		in:   `{"\u0041\u00e9\u20ac\ud83d\ude00\/\u007f":"\u0022\u005c\u001f\u0008\u000c"}`,
+		want: "{\"Aé€😀/\u007f\":\"\\\"\\\\\\u001f\\b\\f\"}",
+	},
+	{
+		name: "writes numbers in ECMAScript form",
+		in:   `{"a":[1E2,-1e-7,1e-6,123456789012345678,0.1,1.5e300,2.5E-300,100e-2,-0.0e5,999999999999999,1e+0,12e20,1.7976931348623157e308]}`,
+		want: `{"a":[100,-1e-7,0.000001,123456789012345680,0.1,1.5e+300,2.5e-300,1,0,999999999999999,1,1.2e+21,1.7976931348623157e+308]}`,
+	},
 }
 
 func TestCanonicalizeProducesRFC8785Form(t *testing.T) {
@@ -106,6 +135,65 @@ func TestCanonicalizeProducesRFC8785Form(t *testing.T) {
 				t.Errorf("Canonicalize:\n got %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCanonicalizeMatchesReference compares Canonicalize with the previous
+// implementation, built on github.com/gowebpki/jcs (see reference_test.go),
+// over the vectors, a real STIX corpus and objects with many members.
+func TestCanonicalizeMatchesReference(t *testing.T) {
+	inputs := map[string]string{"indicator": readIndicator(t)}
+	for _, tc := range canonicalVectors {
+		inputs[tc.name] = tc.in
+	}
+	for i, obj := range readBundle(t, "testdata/oasis/poisonivy.json") {
+		inputs[fmt.Sprintf("poisonivy object %d", i)] = string(obj)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{17, 33, 100, 1000} {
+		var b strings.Builder
+		b.WriteString("{")
+		for i, k := range rng.Perm(n) {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			// Names that share prefixes, escapes and non-ASCII, and
+			// nested objects that must be sorted too.
+			fmt.Fprintf(&b, `"%s%d":{"z":%d,"\u00e9%d":[%d.5e-9,{"b":1,"a":2}]}`, []string{"", "x-acme-", `\\`, `\ue000`, `\ud83d\ude00`}[k%5], k, k, k, k)
+		}
+		b.WriteString("}")
+		inputs[fmt.Sprintf("object of %d members", n)] = b.String()
+	}
+	for name, in := range inputs {
+		t.Run(name, func(t *testing.T) {
+			want, err := referenceCanonicalize([]byte(in))
+			if err != nil {
+				t.Fatalf("referenceCanonicalize: %v", err)
+			}
+			got, err := Canonicalize([]byte(in))
+			if err != nil {
+				t.Fatalf("Canonicalize: %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("Canonicalize:\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+// TestCanonicalizeAllocatesOnlyTheResult guards the working space on the
+// stack (see Canonicalize): a change that lets it escape to the heap shows
+// here rather than only in benchmarks.
+func TestCanonicalizeAllocatesOnlyTheResult(t *testing.T) {
+	for name, in := range map[string]string{
+		"indicator":      readIndicator(t),
+		"with signature": withSignatureExtension(t, readIndicator(t), `{"k":"v"}`),
+		"numbers":        `{"a":[1.5,1e21,-0,12345678901234567890]}`,
+	} {
+		obj := []byte(in)
+		if n := testing.AllocsPerRun(100, func() { _, _ = Canonicalize(obj) }); n != 1 {
+			t.Errorf("%s: Canonicalize made %v allocations, want 1", name, n)
+		}
 	}
 }
 
@@ -196,6 +284,17 @@ func TestCanonicalizeRejectsInput(t *testing.T) {
 		{"rejects a duplicate member name spelled with an escape", `{"a":1,"\u0061":2}`, ErrInvalidJSON},
 		{"rejects a duplicate extensions member", `{"extensions":{"` + SignatureExtensionID + `":{}},"extensions":{}}`, ErrInvalidJSON},
 		{"rejects a duplicate signature extension", `{"extensions":{"` + SignatureExtensionID + `":{},"` + SignatureExtensionID + `":{}}}`, ErrInvalidJSON},
+		{"rejects a duplicate name in a nested object", `{"a":{"b":1,"c":2,"b":3}}`, ErrInvalidJSON},
+		{"rejects a duplicate name among many members", wide(40)[:len(wide(40))-1] + `,"k7":0}`, ErrInvalidJSON},
+		{"rejects a duplicate escaped name among many members", wide(40)[:len(wide(40))-1] + `,"\u006b\u0037":0}`, ErrInvalidJSON},
+		{"rejects a duplicate name spelled with a surrogate pair", `{"\ud83d\ude00":1,"😀":2}`, ErrInvalidJSON},
+		{"rejects a number beyond the double range in a nested array", `{"a":[[1,-1e309]]}`, ErrInvalidJSON},
+		{"rejects an unterminated array", `{"a":[1`, ErrInvalidJSON},
+		{"rejects a value after the top-level object closes", `{"a":1},`, ErrInvalidJSON},
+		{"rejects a member name after a comma in an array", `{"a":[1,"b":2]}`, ErrInvalidJSON},
+		{"rejects a colon after a value", `{"a":1:2}`, ErrInvalidJSON},
+		{"rejects a backslash at the end of input", `{"a":"\`, ErrInvalidJSON},
+		{"rejects a surrogate pair cut short", `{"a":"\ud83d\ude0"}`, ErrInvalidJSON},
 		{"rejects nesting deeper than MaxDepth", deep(MaxDepth + 1), ErrTooComplex},
 		{"rejects an object with more than MaxMembers", wide(MaxMembers + 1), ErrTooComplex},
 	}
@@ -347,6 +446,22 @@ func TestCanonicalizeStripMatchesNeverSigned(t *testing.T) {
 			})
 		}
 	}
+}
+
+// readBundle returns the objects of the STIX bundle in the named file.
+func readBundle(tb testing.TB, name string) []json.RawMessage {
+	tb.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var bundle struct {
+		Objects []json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal(data, &bundle); err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return bundle.Objects
 }
 
 func readIndicator(tb testing.TB) string {

@@ -213,6 +213,23 @@ func BenchmarkCanonicalize(b *testing.B) {
 			}
 		})
 	}
+	// A real report: 155 objects of all kinds, pretty-printed, per op.
+	b.Run("oasis-poisonivy-155-objects", func(b *testing.B) {
+		objs := readBundle(b, "testdata/oasis/poisonivy.json")
+		var size int64
+		for _, obj := range objs {
+			size += int64(len(obj))
+		}
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, obj := range objs {
+				if _, err := Canonicalize(obj); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 }
 
 func BenchmarkSign(b *testing.B) {
