@@ -188,7 +188,8 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	if err := h.registry.EnsureOperatorToken(ctx, opToken); err != nil {
 		return nil, fmt.Errorf("register operator token: %w", err)
 	}
-	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Signer: h.hubKey, Logger: h.log}); err != nil {
+	exclusive := cfg.NATSURL == "" && cfg.NATSListen == "" // nobody else can reach the stream
+	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Exclusive: exclusive, Signer: h.hubKey, Logger: h.log}); err != nil {
 		return nil, err
 	}
 	if err := h.serve(tlsConf); err != nil {

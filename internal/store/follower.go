@@ -11,7 +11,8 @@ import (
 // follower tails the object stream, headers only, into the index, so the
 // index also learns what other hub nodes store.
 type follower struct {
-	cc jetstream.ConsumeContext
+	cc   jetstream.ConsumeContext
+	once sync.Once
 
 	mu      sync.Mutex
 	pos     uint64        // last stream sequence applied
@@ -63,4 +64,5 @@ func startFollower(ctx context.Context, s *Store, upTo uint64) (*follower, error
 	}
 }
 
-func (f *follower) stop() { f.cc.Stop() }
+// stop stops tailing; calling it twice is harmless.
+func (f *follower) stop() { f.once.Do(f.cc.Stop) }

@@ -86,6 +86,12 @@ type Config struct {
 	// MaxGroup caps how many waiting objects one group commit takes. Default
 	// DefaultMaxGroup.
 	MaxGroup int
+	// Exclusive says this node is the only writer to the stream (an embedded
+	// NATS server nobody else can reach). The index then replays the stream
+	// at start only, instead of also tailing it for other nodes' writes,
+	// which saves a delivery per stored object. Writes stay guarded either
+	// way.
+	Exclusive bool
 	// Signer signs receipt tree heads. Required.
 	Signer receipt.Signer
 	// Logger is for operational events. Default slog.Default().
@@ -221,6 +227,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	s.follower, err = startFollower(ctx, s, info.State.LastSeq)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Exclusive {
+		s.follower.stop()
 	}
 	cfg.Logger.Info("object stream ready", "stream", cfg.Stream, "objects", info.State.Msgs,
 		"last_cursor", info.State.LastSeq, "ids_indexed", s.idx.len(), "index_rebuild", time.Since(start).Round(time.Millisecond))

@@ -47,11 +47,11 @@ func secondConn(t *testing.T, b *broker.Broker) jetstream.JetStream {
 	return js
 }
 
-func openStore(t *testing.T, js jetstream.JetStream, s *sign.Ed25519Signer) *Store {
+func openStore(t *testing.T, js jetstream.JetStream, s *sign.Ed25519Signer, exclusive ...bool) *Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st, err := Open(ctx, js, Config{Signer: s, MaxGroup: 64})
+	st, err := Open(ctx, js, Config{Signer: s, MaxGroup: 64, Exclusive: len(exclusive) > 0 && exclusive[0]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,27 +186,56 @@ func TestAppendDuplicatesVersionsAndOwners(t *testing.T) {
 }
 
 func TestIndexIsRebuiltFromTheStreamOnOpen(t *testing.T) {
+	for _, exclusive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("exclusive=%v", exclusive), func(t *testing.T) {
+			b := startBroker(t)
+			hub := hubSigner(t)
+			st := openStore(t, b.JS, hub, exclusive)
+			ids := []string{newID(), newID(), newID()}
+			for _, id := range ids {
+				mustAppend(t, st, entry(id, "member--a", 0))
+			}
+			st.Close()
+
+			st2 := openStore(t, b.JS, hub, exclusive)
+			for _, id := range ids {
+				if r := mustAppend(t, st2, entry(id, "member--a", 0))[0]; r.Outcome != Duplicate {
+					t.Errorf("after reopen, %s: %v, want Duplicate", id, r.Outcome)
+				}
+				if r := mustAppend(t, st2, entry(id, "member--b", 5))[0]; !errors.Is(r.Err, ErrOwnedByOther) {
+					t.Errorf("after reopen, %s by another member: %v", id, r.Err)
+				}
+			}
+			if r := mustAppend(t, st2, entry(newID(), "member--a", 0))[0]; r.Outcome != Accepted || r.Cursor != 4 {
+				t.Errorf("new object after reopen: %v at %d, want Accepted at 4", r.Outcome, r.Cursor)
+			}
+		})
+	}
+}
+
+// TestStaleIndexIsCorrectedByTheGuards lets an exclusive store miss another
+// writer's objects (it does not tail the stream): the stream's guards refuse
+// the conflicting writes and the store re-reads the truth, so duplicates and
+// foreign ids are still caught.
+func TestStaleIndexIsCorrectedByTheGuards(t *testing.T) {
 	b := startBroker(t)
 	hub := hubSigner(t)
-	st := openStore(t, b.JS, hub)
-	ids := []string{newID(), newID(), newID()}
-	for _, id := range ids {
-		mustAppend(t, st, entry(id, "member--a", 0))
+	blind := openStore(t, b.JS, hub, true)
+	other := openStore(t, secondConn(t, b), hub)
+	id := newID()
+	first := mustAppend(t, other, entry(id, "member--a", 0))[0]
+	if r := mustAppend(t, blind, entry(id, "member--a", 0))[0]; r.Outcome != Duplicate || r.Cursor != first.Cursor {
+		t.Errorf("same version through the blind node: %v at %d, want Duplicate at %d", r.Outcome, r.Cursor, first.Cursor)
 	}
-	st.Close()
-
-	st2 := openStore(t, b.JS, hub)
-	for _, id := range ids {
-		if r := mustAppend(t, st2, entry(id, "member--a", 0))[0]; r.Outcome != Duplicate {
-			t.Errorf("after reopen, %s: %v, want Duplicate", id, r.Outcome)
-		}
-		if r := mustAppend(t, st2, entry(id, "member--b", 5))[0]; !errors.Is(r.Err, ErrOwnedByOther) {
-			t.Errorf("after reopen, %s by another member: %v", id, r.Err)
-		}
+	id2 := newID()
+	mustAppend(t, other, entry(id2, "member--a", 0))
+	if r := mustAppend(t, blind, entry(id2, "member--b", 1))[0]; !errors.Is(r.Err, ErrOwnedByOther) {
+		t.Errorf("foreign id through the blind node: %v %v", r.Outcome, r.Err)
 	}
-	if r := mustAppend(t, st2, entry(newID(), "member--a", 0))[0]; r.Outcome != Accepted || r.Cursor != 4 {
-		t.Errorf("new object after reopen: %v at %d, want Accepted at 4", r.Outcome, r.Cursor)
+	if r := mustAppend(t, blind, entry(newID(), "member--a", 0))[0]; r.Outcome != Accepted {
+		t.Errorf("new object through the blind node: %v %v", r.Outcome, r.Err)
 	}
+	checkStream(t, blind, hub)
 }
 
 // TestTwoNodesWritingOneStream runs two stores (two hub nodes) on one stream,
@@ -326,7 +355,7 @@ func BenchmarkAppend(b *testing.B) {
 			}
 			defer br.Close()
 			hub, _ := sign.GenerateEd25519()
-			st, err := Open(context.Background(), br.JS, Config{Signer: hub})
+			st, err := Open(context.Background(), br.JS, Config{Signer: hub, Exclusive: true})
 			if err != nil {
 				b.Fatal(err)
 			}
