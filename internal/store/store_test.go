@@ -377,3 +377,53 @@ func BenchmarkAppend(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRawJetStreamPublish is the floor under BenchmarkAppend: async
+// publishes of messages the size of a stored object to a file stream, with no
+// guards, receipts or index, waiting for every ack.
+func BenchmarkRawJetStreamPublish(b *testing.B) {
+	for _, guards := range []bool{false, true} {
+		b.Run(fmt.Sprintf("guards=%v", guards), func(b *testing.B) {
+			br, err := broker.StartEmbedded(context.Background(), broker.EmbeddedConfig{StoreDir: b.TempDir()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer br.Close()
+			ctx := context.Background()
+			if _, err := br.JS.CreateStream(ctx, jetstream.StreamConfig{Name: "RAW", Subjects: []string{"raw.>"}, Storage: jetstream.FileStorage}); err != nil {
+				b.Fatal(err)
+			}
+			payload := make([]byte, 1400)
+			b.ReportAllocs()
+			var seq uint64
+			const batch = 500
+			for b.Loop() {
+				futures := make([]jetstream.PubAckFuture, 0, batch)
+				for range batch {
+					seq++
+					m := nats.NewMsg("raw.indicator." + uuid.NewString() + ".20240101000000000000000")
+					m.Data = payload
+					if guards {
+						m.Header.Set("Stixhub-Member", "member--a")
+						m.Header.Set(jetstream.ExpectedLastSeqHeader, fmt.Sprint(seq-1))
+						m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+						m.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, m.Subject[:len(m.Subject)-24]+".*")
+					}
+					f, err := br.JS.PublishMsgAsync(m)
+					if err != nil {
+						b.Fatal(err)
+					}
+					futures = append(futures, f)
+				}
+				for _, f := range futures {
+					select {
+					case <-f.Ok():
+					case err := <-f.Err():
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(seq)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}
