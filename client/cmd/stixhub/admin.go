@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -45,25 +47,30 @@ created_by_ref must name it.`,
 			if tokenOut == "" {
 				return errors.New("--token-out is required: the token is shown only once")
 			}
-			if exists(tokenOut) {
-				return fmt.Errorf("%s already exists; not overwriting it", tokenOut)
-			}
-			ctx := cmd.Context()
-			cl, err := c.dial(ctx, true)
+			// Create the token file first, so a token the hub shows only
+			// once always has somewhere to go.
+			out, err := createSecretFile(tokenOut)
 			if err != nil {
 				return err
 			}
-			defer cl.Close()
-			m, token, err := cl.Admin().CreateMember(ctx, name, identity)
-			if err != nil {
-				return err
-			}
-			if err := writeSecretFile(tokenOut, []byte(token+"\n")); err != nil {
-				return fmt.Errorf("member %s created, but its token could not be saved: %w", m.GetId(), err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), m.GetId())
-			fmt.Fprintf(cmd.ErrOrStderr(), "admitted %q (%s); token written to %s\n", m.GetName(), m.GetIdentity(), tokenOut)
-			return nil
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				m, token, err := cl.Admin().CreateMember(ctx, name, identity)
+				if err != nil {
+					out.Close()
+					os.Remove(tokenOut)
+					return err
+				}
+				_, err = out.WriteString(token + "\n")
+				if cerr := out.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					return fmt.Errorf("member %s created, but its token could not be saved: %w", m.GetId(), err)
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), m.GetId())
+				fmt.Fprintf(cmd.ErrOrStderr(), "admitted %q (%s); token written to %s\n", m.GetName(), m.GetIdentity(), tokenOut)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -79,22 +86,18 @@ func newMemberListCmd(c *conn) *cobra.Command {
 		Short: "List members",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cl, err := c.dial(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			ms, err := cl.Admin().ListMembers(ctx)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tIDENTITY\tADMITTED")
-			for _, m := range ms {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.GetId(), m.GetName(), m.GetIdentity(), ts(m.GetCreatedAt()))
-			}
-			return tw.Flush()
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				ms, err := cl.Admin().ListMembers(ctx)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tIDENTITY\tADMITTED")
+				for _, m := range ms {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.GetId(), m.GetName(), m.GetIdentity(), ts(m.GetCreatedAt()))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 }
@@ -113,19 +116,15 @@ func newKeyAddCmd(c *conn) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			cl, err := c.dial(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			k, err := cl.Admin().AddKey(ctx, memberID, pub)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), k.GetId())
-			fmt.Fprintf(cmd.ErrOrStderr(), "key %s active for %s since %s\n", k.GetId(), k.GetMemberId(), ts(k.GetAddedAt()))
-			return nil
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				k, err := cl.Admin().AddKey(ctx, memberID, pub)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), k.GetId())
+				fmt.Fprintf(cmd.ErrOrStderr(), "key %s active for %s since %s\n", k.GetId(), k.GetMemberId(), ts(k.GetAddedAt()))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&memberID, "member", "", "member id (from `admin member add` or `admin member list`)")
@@ -146,18 +145,14 @@ was active, and ` + "`stixhub verify`" + ` still accepts them.`,
 			if keyID == "" {
 				return errors.New("--key is required")
 			}
-			ctx := cmd.Context()
-			cl, err := c.dial(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			k, err := cl.Admin().RevokeKey(ctx, keyID, reason)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s (member %s) at %s\n", k.GetId(), k.GetMemberId(), ts(k.GetRevokedAt()))
-			return nil
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				k, err := cl.Admin().RevokeKey(ctx, keyID, reason)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s (member %s) at %s\n", k.GetId(), k.GetMemberId(), ts(k.GetRevokedAt()))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&keyID, "key", "", "key id")
@@ -172,26 +167,22 @@ func newKeyListCmd(c *conn) *cobra.Command {
 		Short: "List member keys and their status",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cl, err := c.dial(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			ks, err := cl.Admin().KeySet(ctx, memberID)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KEY\tMEMBER\tSTATUS\tADDED\tREVOKED")
-			for _, k := range ks.GetKeys() {
-				status := "active"
-				if k.GetStatus() == stixhubv1.KeyStatus_KEY_STATUS_REVOKED {
-					status = "revoked"
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				ks, err := cl.Admin().KeySet(ctx, memberID)
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.GetId(), k.GetMemberId(), status, ts(k.GetAddedAt()), ts(k.GetRevokedAt()))
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "KEY\tMEMBER\tSTATUS\tADDED\tREVOKED")
+				for _, k := range ks.GetKeys() {
+					status := "active"
+					if k.GetStatus() == stixhubv1.KeyStatus_KEY_STATUS_REVOKED {
+						status = "revoked"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.GetId(), k.GetMemberId(), status, ts(k.GetAddedAt()), ts(k.GetRevokedAt()))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().StringVar(&memberID, "member", "", "only this member's keys")
@@ -205,22 +196,13 @@ func newKeyExportCmd(c *conn) *cobra.Command {
 		Short: "Print the public key set (member keys with validity, hub keys) as JSON for `stixhub verify`",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cl, err := c.dial(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			ks, err := cl.Admin().KeySet(ctx, memberID)
-			if err != nil {
-				return err
-			}
-			b, err := client.MarshalKeySet(ks)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
-			return err
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				ks, err := cl.Admin().KeySet(ctx, memberID)
+				if err != nil {
+					return err
+				}
+				return writeKeySet(cmd.OutOrStdout(), ks)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&memberID, "member", "", "only this member's keys")

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"context"
 
 	"github.com/spf13/cobra"
 
@@ -18,22 +18,13 @@ the format ` + "`stixhub verify --keys`" + ` reads (the same as ` + "`stixhub ad
 Public keys are not secret: any member may fetch them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cl, err := c.dial(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			ks, err := cl.KeySet(ctx, memberID)
-			if err != nil {
-				return err
-			}
-			b, err := client.MarshalKeySet(ks)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
-			return err
+			return c.with(cmd, false, func(ctx context.Context, cl *client.Client) error {
+				ks, err := cl.KeySet(ctx, memberID)
+				if err != nil {
+					return err
+				}
+				return writeKeySet(cmd.OutOrStdout(), ks)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&memberID, "member", "", "only this member's keys")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,31 +45,27 @@ and exits 1 if any object was rejected, 2 on any other error.`,
 			if len(objs) == 0 {
 				return errors.New("no objects in input")
 			}
-			ctx := cmd.Context()
-			cl, err := c.dial(ctx, false, client.WithSigner(signer))
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			results, err := cl.Publish(ctx, objs...)
-			out := bufio.NewWriter(cmd.OutOrStdout())
-			var counts [4]int
-			for _, r := range results {
-				counts[r.GetOutcome()]++
-				fmt.Fprintln(out, resultLine(r))
-			}
-			if ferr := out.Flush(); ferr != nil {
-				return ferr
-			}
-			if err != nil {
-				return fmt.Errorf("publish stopped after %d of %d objects: %s", len(results), len(objs), describe(err))
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%d accepted, %d duplicate, %d rejected\n",
-				counts[stixhubv1.Outcome_OUTCOME_ACCEPTED], counts[stixhubv1.Outcome_OUTCOME_DUPLICATE], counts[stixhubv1.Outcome_OUTCOME_REJECTED])
-			if counts[stixhubv1.Outcome_OUTCOME_REJECTED] > 0 {
-				return &exitError{code: 1}
-			}
-			return nil
+			return c.with(cmd, false, func(ctx context.Context, cl *client.Client) error {
+				results, err := cl.Publish(ctx, objs...)
+				out := bufio.NewWriter(cmd.OutOrStdout())
+				var counts [4]int
+				for _, r := range results {
+					counts[r.GetOutcome()]++
+					fmt.Fprintln(out, resultLine(r))
+				}
+				if ferr := out.Flush(); ferr != nil {
+					return ferr
+				}
+				if err != nil {
+					return fmt.Errorf("publish stopped after %d of %d objects: %s", len(results), len(objs), describe(err))
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d accepted, %d duplicate, %d rejected\n",
+					counts[stixhubv1.Outcome_OUTCOME_ACCEPTED], counts[stixhubv1.Outcome_OUTCOME_DUPLICATE], counts[stixhubv1.Outcome_OUTCOME_REJECTED])
+				if counts[stixhubv1.Outcome_OUTCOME_REJECTED] > 0 {
+					return &exitError{code: 1}
+				}
+				return nil
+			}, client.WithSigner(signer))
 		},
 	}
 	cmd.Flags().StringVar(&keyFile, "key", "", "Ed25519 private key file (from `stixhub keygen`)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -101,6 +102,27 @@ func (c *conn) dial(ctx context.Context, operator bool, opts ...client.Option) (
 	return client.New(ctx, c.hub, opts...)
 }
 
+// with dials with the shared flags, runs fn with the connection and closes it.
+func (c *conn) with(cmd *cobra.Command, operator bool, fn func(ctx context.Context, cl *client.Client) error, opts ...client.Option) error {
+	ctx := cmd.Context()
+	cl, err := c.dial(ctx, operator, opts...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return fn(ctx, cl)
+}
+
+// writeKeySet prints a key set as the JSON `stixhub verify --keys` reads.
+func writeKeySet(w io.Writer, ks *client.KeySet) error {
+	b, err := client.MarshalKeySet(ks)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(b))
+	return err
+}
+
 // describe renders an error for people: gRPC statuses as code, message and
 // field violations.
 func describe(err error) string {
@@ -144,18 +166,12 @@ func objectErrorText(e *stixhubv1.ObjectError) string {
 	return b.String()
 }
 
-// writeSecretFile writes data to a new file readable only by its owner.
-func writeSecretFile(path string, data []byte) error {
+// createSecretFile creates a new file readable only by its owner, refusing to
+// replace an existing one.
+func createSecretFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s already exists; not overwriting it", path)
-		}
-		return err
+	if errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("%s already exists; not overwriting it", path)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return f, err
 }

@@ -40,39 +40,35 @@ drops. Save the output and check it offline with ` + "`stixhub verify`" + `.`,
 			if count < 0 {
 				return errors.New("--count must be positive")
 			}
-			ctx := cmd.Context()
-			cl, err := c.dial(ctx, false)
-			if err != nil {
+			return c.with(cmd, false, func(ctx context.Context, cl *client.Client) error {
+				out := bufio.NewWriter(cmd.OutOrStdout())
+				defer out.Flush()
+				n := 0
+				opts := []client.SubscribeOption{
+					client.WithTypes(types...),
+					client.OnStart(func(after uint64) {
+						fmt.Fprintf(cmd.ErrOrStderr(), "subscribed after cursor %d\n", after)
+					}),
+				}
+				err := cl.Subscribe(ctx, pos, func(_ context.Context, d *client.Delivery) error {
+					line, err := client.MarshalDeliveryJSON(d)
+					if err != nil {
+						return err
+					}
+					out.Write(line)
+					out.WriteByte('\n')
+					n++
+					if count > 0 && n >= count {
+						return errEnough
+					}
+					// Flush when nothing else is queued, so lines appear live.
+					return out.Flush()
+				}, opts...)
+				if errors.Is(err, errEnough) || errors.Is(err, context.Canceled) {
+					return nil
+				}
 				return err
-			}
-			defer cl.Close()
-			out := bufio.NewWriter(cmd.OutOrStdout())
-			defer out.Flush()
-			n := 0
-			opts := []client.SubscribeOption{
-				client.WithTypes(types...),
-				client.OnStart(func(after uint64) {
-					fmt.Fprintf(cmd.ErrOrStderr(), "subscribed after cursor %d\n", after)
-				}),
-			}
-			err = cl.Subscribe(ctx, pos, func(_ context.Context, d *client.Delivery) error {
-				line, err := client.MarshalDeliveryJSON(d)
-				if err != nil {
-					return err
-				}
-				out.Write(line)
-				out.WriteByte('\n')
-				n++
-				if count > 0 && n >= count {
-					return errEnough
-				}
-				// Flush when nothing else is queued, so lines appear live.
-				return out.Flush()
-			}, opts...)
-			if errors.Is(err, errEnough) || errors.Is(err, context.Canceled) {
-				return nil
-			}
-			return err
+			})
 		},
 	}
 	f := cmd.Flags()

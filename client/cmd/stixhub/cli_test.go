@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stixhub/stixhub/client"
+	"github.com/stixhub/stixhub/internal/hubtest"
+)
+
+// run executes the CLI in process with args and returns stdout, stderr and
+// the error main would turn into an exit code.
+func run(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out, errOut bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+func TestKeygenPrintsKeyIDFirstAndNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "bank.key")
+	out, _, err := run(t, "keygen", "--out", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := strings.SplitN(out, "\n", 2)[0]
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(first) {
+		t.Fatalf("first line %q is not a key id", first)
+	}
+	s, err := client.LoadKeyFile(key)
+	if err != nil || s.KeyID() != first {
+		t.Fatalf("key file: %v, id %v, printed %s", err, s, first)
+	}
+	if st, _ := os.Stat(key); st.Mode().Perm() != 0o600 {
+		t.Errorf("private key mode %v", st.Mode().Perm())
+	}
+	if _, err := os.Stat(key + ".pub"); err != nil {
+		t.Errorf("public key: %v", err)
+	}
+	if _, _, err := run(t, "keygen", "--out", key); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("second keygen on the same file: %v", err)
+	}
+	if _, _, err := run(t, "keygen"); err == nil {
+		t.Error("keygen without --out succeeded")
+	}
+}
+
+func TestParsePosition(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"beginning", "beginning", true},
+		{"now", "now", true},
+		{"42", "42", true},
+		{"0", "beginning", true},
+		{"-1", "", false},
+		{"yesterday", "", false},
+	}
+	for _, tc := range tests {
+		p, err := parsePosition(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && p.String() != tc.want) {
+			t.Errorf("parsePosition(%q) = %v, %v; want %s ok=%v", tc.in, p, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestCommandsExplainMissingInputs(t *testing.T) {
+	hub := hubtest.Start(t)
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "op.token")
+	if err := os.WriteFile(tok, []byte(hub.OperatorToken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conn := []string{"--hub", hub.Addr, "--ca-file", hub.CAFile(), "--token-file", tok}
+	existing := filepath.Join(dir, "exists.token")
+	os.WriteFile(existing, nil, 0o600)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"member add without --token-out", []string{"admin", "member", "add", "--name", "X", "--identity", "identity--5f1d4a47-4f28-4b0e-9d9e-6b8e3f0c2a11"}, "--token-out is required"},
+		{"member add over an existing token file", []string{"admin", "member", "add", "--name", "X", "--identity", "identity--5f1d4a47-4f28-4b0e-9d9e-6b8e3f0c2a11", "--token-out", existing}, "already exists"},
+		{"member add with a bad identity", []string{"admin", "member", "add", "--name", "X", "--identity", "bank-a", "--token-out", filepath.Join(dir, "new.token")}, "InvalidArgument"},
+		{"publish without --key", []string{"publish", "x.json"}, "--key is required"},
+		{"verify without --keys", []string{"verify", "feed.jsonl"}, "--keys is required"},
+		{"subscribe from nowhere", []string{"subscribe", "--from", "yesterday"}, "--from"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := run(t, append(conn, tc.args...)...)
+			if err == nil || !strings.Contains(describe(err), tc.want) {
+				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+	// The refused member add left no token file and admitted no one.
+	if _, err := os.Stat(filepath.Join(dir, "new.token")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed member add left its token file: %v", err)
+	}
+	out, _, err := run(t, append(conn, "admin", "member", "list")...)
+	if err != nil || strings.Count(out, "\n") != 1 {
+		t.Errorf("members after refused adds:\n%s %v", out, err)
+	}
+}
