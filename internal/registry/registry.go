@@ -328,11 +328,13 @@ func (r *Registry) CreateMember(ctx context.Context, name, identity string) (Mem
 		}
 		return Member{}, "", err
 	}
-	if _, err := r.create(ctx, "token."+HashToken(token), Principal{MemberID: m.ID}); err != nil {
-		return Member{}, "", err
+	rev, err := r.create(ctx, "token."+HashToken(token), Principal{MemberID: m.ID})
+	if err == nil {
+		rev, err = r.create(ctx, "member."+m.ID, m)
 	}
-	rev, err := r.create(ctx, "member."+m.ID, m)
 	if err != nil {
+		// Release the identity so the operator can retry.
+		_ = r.kv.Delete(context.WithoutCancel(ctx), "identity."+identity)
 		return Member{}, "", err
 	}
 	if err := r.waitFor(ctx, rev); err != nil {
