@@ -6,21 +6,22 @@ import (
 )
 
 // index maps object ids to their owner and stored versions. It is derived
-// from the stream (the follower replays the stream into it on start and then
-// tails it) and only serves to decide, before writing, whether an object is
-// new, a duplicate or someone else's. The stream's own per-subject sequence
-// check is what finally guarantees it, so a stale index costs a retry, never
-// a wrong write.
+// from the stream: replayed from it on start, extended by the appender's own
+// writes and, on a node that shares the stream, by tailing it. It decides
+// whether an object is new, a duplicate or someone else's, and it is exact up
+// to pos: every message of the stream up to pos is in it, and the appender
+// writes only with the stream's expected-last-sequence guard set to pos, so
+// nothing can slip in between what the index saw and what is written.
 type index struct {
 	mu   sync.RWMutex
 	byID map[string]*idEntry
+	pos  uint64 // every stream message up to here is in the index
 }
 
 // idEntry is what the hub knows about one STIX id.
 type idEntry struct {
 	owner    string    // member that published the first version
-	lastSeq  uint64    // highest stream sequence of any version
-	versions []version // every stored version, in no particular order
+	versions []version // every stored version, in stream order
 }
 
 type version struct {
@@ -44,17 +45,16 @@ func (x *index) lookup(id string) (idEntry, bool) {
 }
 
 // observe records that version vkey of id, published by member, is stored at
-// seq. Observing the same message twice is harmless.
+// seq. Messages are observed in stream order from each source (replay,
+// appender, tail); observing one twice is harmless.
 func (x *index) observe(id, vkey, member string, seq uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.pos = max(x.pos, seq)
 	e, ok := x.byID[id]
 	if !ok {
-		x.byID[id] = &idEntry{owner: member, lastSeq: seq, versions: []version{{vkey, seq}}}
+		x.byID[id] = &idEntry{owner: member, versions: []version{{vkey, seq}}}
 		return
-	}
-	if seq > e.lastSeq {
-		e.lastSeq = seq
 	}
 	for _, v := range e.versions {
 		if v.key == vkey {
@@ -64,11 +64,18 @@ func (x *index) observe(id, vkey, member string, seq uint64) {
 	e.versions = append(e.versions, version{vkey, seq})
 }
 
-// replace sets the entry for id from a fresh read of the stream.
-func (x *index) replace(id string, e idEntry) {
+// skip advances pos over a message that names no object.
+func (x *index) skip(seq uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.byID[id] = &e
+	x.pos = max(x.pos, seq)
+}
+
+// position returns the last stream sequence the index covers.
+func (x *index) position() uint64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.pos
 }
 
 // len returns the number of ids indexed.
@@ -87,29 +94,10 @@ func (e *idEntry) version(vkey string) (uint64, bool) {
 	return 0, false
 }
 
-// objectSubject names the stream subject of one object version:
-// <prefix>.<type>.<uuid>.<version>. Types and UUIDs are validated before they
-// get here, so they contain no subject separators or wildcards.
-func objectSubject(prefix, id, vkey string) string {
-	typ, uuid, _ := strings.Cut(id, "--")
-	return prefix + "." + typ + "." + uuid + "." + vkey
-}
-
-// idSubjects is the wildcard subject covering every version of one id.
-func idSubjects(prefix, id string) string {
-	typ, uuid, _ := strings.Cut(id, "--")
-	return prefix + "." + typ + "." + uuid + ".*"
-}
-
-// parseSubject splits an object subject back into id and version key.
-func parseSubject(prefix, subject string) (id, vkey string, ok bool) {
-	rest, ok := strings.CutPrefix(subject, prefix+".")
-	if !ok {
-		return "", "", false
-	}
-	parts := strings.Split(rest, ".")
-	if len(parts) != 3 {
-		return "", "", false
-	}
-	return parts[0] + "--" + parts[1], parts[2], true
+// typeSubject is the stream subject of objects of one STIX type:
+// <prefix>.<type>. Types are validated before they get here, so they contain
+// no subject separators or wildcards.
+func typeSubject(prefix, id string) string {
+	typ, _, _ := strings.Cut(id, "--")
+	return prefix + "." + typ
 }

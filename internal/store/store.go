@@ -2,9 +2,10 @@
 // JetStream stream, the single source of truth, written by a group-commit
 // appender and read by per-subscriber consumers.
 //
-// Each object version is one stream message on the subject
-// <prefix>.<type>.<uuid>.<version>, holding a stixhubv1.StoredObject. Its
-// stream sequence is its cursor.
+// Each accepted object version is one stream message on the subject
+// <prefix>.<type>, holding a stixhubv1.StoredObject, with headers naming the
+// object id, its version and the publishing member. Its stream sequence is its
+// cursor.
 //
 // Writes. Publish handlers verify objects in parallel and hand them to a
 // single appender goroutine per hub node, which groups whatever is waiting
@@ -15,17 +16,18 @@
 //  2. assigns the new ones the next stream sequences, builds their receipt
 //     leaves (which include those cursors) and signs one Merkle tree head for
 //     the whole group;
-//  3. publishes them asynchronously with two JetStream guards per message:
-//     the expected last stream sequence (so each lands exactly at the cursor
-//     its receipt names) and the expected last sequence of the object's id
-//     subjects (so no version is stored twice and no one writes an id someone
-//     else owns, even when several hub nodes write at once);
+//  3. publishes them asynchronously with JetStream guards: the first with
+//     the expected last sequence the index has seen, each later one with the
+//     expected last sequence and the expected last message id (the write
+//     before it). A message is stored only at the cursor its receipt names
+//     and only if everything between it and what the index saw is this
+//     group's own writes, so the decisions of step 1 still hold;
 //  4. waits for the acknowledgements: only then is an object ACCEPTED.
 //
-// When a guard fails (another node wrote in between, or the index was behind),
-// the appender re-reads the truth from the stream and retries the rest of the
-// group; nothing is acknowledged that the stream has not stored, and nothing
-// is stored twice.
+// When the guard fails (another hub node wrote, or an acknowledgement was
+// lost), the appender replays what it missed into the index and retries the
+// rest of the group: nothing is acknowledged that the stream has not stored,
+// and nothing is stored twice.
 package store
 
 import (
@@ -41,6 +43,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stixhub/stixhub/internal/receipt"
@@ -54,9 +57,16 @@ const (
 	DefaultMaxGroup      = 512
 )
 
-// HeaderMember carries the publishing member's id on every stream message, so
-// the index can be rebuilt from headers alone.
-const HeaderMember = "Stixhub-Member"
+// Headers every stream message carries, so the index can be rebuilt from
+// headers alone.
+const (
+	// HeaderID is the STIX id of the object.
+	HeaderID = "Stixhub-Id"
+	// HeaderVersion is its version key (stix.Object.VersionKey).
+	HeaderVersion = "Stixhub-Version"
+	// HeaderMember is the publishing member.
+	HeaderMember = "Stixhub-Member"
+)
 
 // Errors reported in Result.Err or returned by Store methods.
 var (
@@ -90,7 +100,7 @@ type Config struct {
 	// NATS server nobody else can reach). The index then replays the stream
 	// at start only, instead of also tailing it for other nodes' writes,
 	// which saves a delivery per stored object. Writes stay guarded either
-	// way.
+	// way: a write from elsewhere is found and replayed at the next append.
 	Exclusive bool
 	// Signer signs receipt tree heads. Required.
 	Signer receipt.Signer
@@ -179,7 +189,7 @@ type Store struct {
 
 	next uint64 // next stream sequence; appender goroutine only
 
-	follower *follower
+	tail *tail // nil for an exclusive store
 }
 
 // item is one entry waiting in the appender.
@@ -206,6 +216,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		AllowDirect: true,
 		DenyDelete:  true,
 		DenyPurge:   true,
+		// Message ids only chain the writes of one group (see write); the
+		// dedup window that keeps them can be short.
+		Duplicates: time.Second,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", cfg.Stream, err)
@@ -222,14 +235,15 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("stream info: %w", err)
 	}
-	s.next = info.State.LastSeq + 1
 	start := time.Now()
-	s.follower, err = startFollower(ctx, s, info.State.LastSeq)
-	if err != nil {
-		return nil, err
+	if err := s.catchUp(ctx, info.State.LastSeq); err != nil {
+		return nil, fmt.Errorf("rebuild index: %w", err)
 	}
-	if cfg.Exclusive {
-		s.follower.stop()
+	s.next = info.State.LastSeq + 1
+	if !cfg.Exclusive {
+		if s.tail, err = startTail(ctx, s, s.next); err != nil {
+			return nil, err
+		}
 	}
 	cfg.Logger.Info("object stream ready", "stream", cfg.Stream, "objects", info.State.Msgs,
 		"last_cursor", info.State.LastSeq, "ids_indexed", s.idx.len(), "index_rebuild", time.Since(start).Round(time.Millisecond))
@@ -248,7 +262,7 @@ func (s *Store) Close() error {
 	close(s.in)
 	s.mu.Unlock()
 	<-s.done
-	s.follower.stop()
+	s.tail.stop()
 	return nil
 }
 
@@ -349,8 +363,7 @@ const giveUpAfter = 10 * time.Second
 // plannedWrite is an item the current attempt will publish.
 type plannedWrite struct {
 	*item
-	seq       uint64 // cursor it must land at
-	idLastSeq uint64 // expected last sequence on the id's subjects
+	seq uint64 // cursor it must land at
 }
 
 // commit stores one group, retrying the unstored tail after a guard failure.
@@ -376,11 +389,11 @@ func (s *Store) commit(group []*item) {
 		case transient:
 			failures++
 			time.Sleep(min(time.Duration(failures)*50*time.Millisecond, time.Second))
-			s.resync(ctx, failed)
+			s.resync(ctx)
 		default:
 			failures++
 			time.Sleep(time.Duration(rand.Int64N(int64(min(failures, 20)) * int64(time.Millisecond))))
-			s.resync(ctx, failed)
+			s.resync(ctx)
 		}
 		pending = append(failed, deferred...)
 	}
@@ -391,13 +404,15 @@ func (s *Store) commit(group []*item) {
 // at consecutive cursors. An item whose id already has a write planned in this
 // attempt is deferred to the next one, when that write's outcome is known.
 func (s *Store) plan(pending []*item) (writes []plannedWrite, deferred []*item) {
+	if p := s.idx.position(); p >= s.next {
+		s.next = p + 1 // the tail has seen other nodes' writes
+	}
 	planned := make(map[string]bool)
 	for _, it := range pending {
 		if planned[it.e.ID] {
 			deferred = append(deferred, it)
 			continue
 		}
-		var idLastSeq uint64
 		if ent, ok := s.idx.lookup(it.e.ID); ok {
 			if ent.owner != it.e.MemberID {
 				s.finish(it, Result{Err: ErrOwnedByOther})
@@ -407,10 +422,9 @@ func (s *Store) plan(pending []*item) (writes []plannedWrite, deferred []*item) 
 				s.finish(it, Result{Outcome: Duplicate, Cursor: seq})
 				continue
 			}
-			idLastSeq = ent.lastSeq
 		}
 		planned[it.e.ID] = true
-		writes = append(writes, plannedWrite{item: it, seq: s.next + uint64(len(writes)), idLastSeq: idLastSeq})
+		writes = append(writes, plannedWrite{item: it, seq: s.next + uint64(len(writes))})
 	}
 	return writes, deferred
 }
@@ -445,6 +459,7 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 	}
 
 	start := time.Now()
+	var prevID string
 	futures := make([]jetstream.PubAckFuture, 0, len(writes))
 	for i, w := range writes {
 		data, err := proto.Marshal(&stixhubv1.StoredObject{
@@ -456,12 +471,25 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			s.cfg.Logger.Error("encode stored object", "id", w.e.ID, "err", err)
 			break
 		}
-		msg := nats.NewMsg(objectSubject(s.cfg.SubjectPrefix, w.e.ID, w.e.VersionKey))
-		msg.Data = data
-		msg.Header.Set(HeaderMember, w.e.MemberID)
-		msg.Header.Set(jetstream.ExpectedLastSeqHeader, strconv.FormatUint(w.seq-1, 10))
-		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(w.idLastSeq, 10))
-		msg.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, idSubjects(s.cfg.SubjectPrefix, w.e.ID))
+		msgID := nuid.Next()
+		msg := &nats.Msg{
+			Subject: typeSubject(s.cfg.SubjectPrefix, w.e.ID),
+			Data:    data,
+			Header: nats.Header{
+				HeaderID:                        {w.e.ID},
+				HeaderVersion:                   {w.e.VersionKey},
+				HeaderMember:                    {w.e.MemberID},
+				jetstream.MsgIDHeader:           {msgID},
+				jetstream.ExpectedLastSeqHeader: {strconv.FormatUint(w.seq-1, 10)},
+			},
+		}
+		if i > 0 {
+			// Chain each write to the one before: if that one failed and
+			// another node's message took its place, this one fails too,
+			// instead of landing after a message the plan never saw.
+			msg.Header[jetstream.ExpectedLastMsgIDHeader] = []string{prevID}
+		}
+		prevID = msgID
 		f, err := s.js.PublishMsgAsync(msg)
 		if err != nil {
 			s.cfg.Logger.Warn("publish to stream", "id", w.e.ID, "err", err)
@@ -510,9 +538,10 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 	return failed, transient
 }
 
-// resync re-reads from the stream what a failed attempt needs: the last
-// sequence, and every stored version of the failed items' ids.
-func (s *Store) resync(ctx context.Context, failed []*item) {
+// resync replays into the index whatever the stream holds beyond it: other
+// nodes' writes, and own writes whose acknowledgement was lost. Then the
+// failed items are decided again from the truth.
+func (s *Store) resync(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	info, err := s.stream.Info(ctx)
@@ -520,46 +549,11 @@ func (s *Store) resync(ctx context.Context, failed []*item) {
 		s.cfg.Logger.Warn("resync: stream info", "err", err)
 		return
 	}
+	if err := s.catchUp(ctx, info.State.LastSeq); err != nil {
+		s.cfg.Logger.Warn("resync: replay", "err", err)
+		return
+	}
 	s.next = info.State.LastSeq + 1
-	seen := make(map[string]bool)
-	for _, it := range failed {
-		if seen[it.e.ID] {
-			continue
-		}
-		seen[it.e.ID] = true
-		if err := s.reloadID(ctx, it.e.ID); err != nil {
-			s.cfg.Logger.Warn("resync: reload id", "id", it.e.ID, "err", err)
-		}
-	}
-}
-
-// reloadID replaces the index entry of id with what the stream holds.
-func (s *Store) reloadID(ctx context.Context, id string) error {
-	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(idSubjects(s.cfg.SubjectPrefix, id)))
-	if err != nil {
-		return err
-	}
-	var ent idEntry
-	var firstSeq uint64
-	for subj := range info.State.Subjects {
-		m, err := s.stream.GetLastMsgForSubject(ctx, subj)
-		if err != nil {
-			return fmt.Errorf("last message on %s: %w", subj, err)
-		}
-		_, vkey, ok := parseSubject(s.cfg.SubjectPrefix, subj)
-		if !ok {
-			continue
-		}
-		ent.versions = append(ent.versions, version{vkey, m.Sequence})
-		ent.lastSeq = max(ent.lastSeq, m.Sequence)
-		if firstSeq == 0 || m.Sequence < firstSeq {
-			firstSeq, ent.owner = m.Sequence, m.Header.Get(HeaderMember)
-		}
-	}
-	if len(ent.versions) > 0 {
-		s.idx.replace(id, ent)
-	}
-	return nil
 }
 
 func (s *Store) finish(it *item, r Result) {

@@ -43,7 +43,7 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 		cfg.FilterSubjects = []string{s.cfg.SubjectPrefix + ".>"}
 	}
 	for _, t := range opts.Types {
-		cfg.FilterSubjects = append(cfg.FilterSubjects, s.cfg.SubjectPrefix+"."+t+".>")
+		cfg.FilterSubjects = append(cfg.FilterSubjects, s.cfg.SubjectPrefix+"."+t)
 	}
 	cons, err := s.stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
