@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nuid"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stixhub/stixhub/internal/broker"
@@ -382,8 +381,8 @@ func BenchmarkAppend(b *testing.B) {
 
 // BenchmarkRawJetStreamPublish is the floor under BenchmarkAppend: async
 // publishes of messages the size of a stored object to a file stream, waiting
-// for every ack, with no receipts or index; with and without the headers the
-// store sets (object id, version, member, message id and the expected-last-
+// for every ack, with no receipts or index; with and without the headers an
+// exclusive store sets (object id, version, member and the expected-last-
 // sequence guard).
 func BenchmarkRawJetStreamPublish(b *testing.B) {
 	for _, headers := range []bool{false, true} {
@@ -411,7 +410,6 @@ func BenchmarkRawJetStreamPublish(b *testing.B) {
 							HeaderID:                        {"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"},
 							HeaderVersion:                   {"20240101000000000000000"},
 							HeaderMember:                    {"member--4e2b8a8c-8d3d-4a4c-9b1e-1f0c3f6d8a21"},
-							jetstream.MsgIDHeader:           {nuid.Next()},
 							jetstream.ExpectedLastSeqHeader: {strconv.FormatUint(seq-1, 10)},
 						}
 					}
