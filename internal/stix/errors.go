@@ -16,8 +16,10 @@ var ErrNotObject = errors.New("not a JSON object")
 // Violation is one problem found in an object.
 type Violation struct {
 	// Field is the JSON path of the property inside the object, e.g.
-	// "valid_until" or "external_references[2].source_name", or "" when the
-	// problem concerns the whole object.
+	// "valid_until", "external_references[2].source_name" or
+	// "extensions.archive-ext.contains_refs[0]", or "" when the problem
+	// concerns the whole object. The package documentation describes the
+	// syntax.
 	Field string
 	// Description says which rule was broken, e.g. "must be after valid_from".
 	Description string
@@ -39,7 +41,8 @@ type ValidationError struct {
 	// It is only set when well-formed so that it is always safe to log.
 	ID string
 	// Violations are the problems found, in a stable order: duplicate
-	// properties, then the common properties, then the type's own properties.
+	// properties, type and id, the common properties, the type's own
+	// properties, then custom properties.
 	Violations []Violation
 
 	// cause is the underlying error, if any (ErrNotObject, or the

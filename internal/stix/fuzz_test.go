@@ -31,12 +31,37 @@ func addSeeds(f *testing.F) {
 	if data, err := os.ReadFile(oasisDir + "/infrastructure.json"); err == nil {
 		f.Add(data)
 	}
+	// Every STIX type, its properties and extensions, valid and not.
+	for _, file := range []string{"minimal.json", "full.json", "extension-types.json"} {
+		for _, raw := range readObjects(f, validDir+"/"+file) {
+			f.Add([]byte(raw))
+		}
+	}
+	f.Add([]byte(`{"type":"observed-data","spec_version":"2.1","id":"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf",` +
+		`"created":"2016-04-06T19:58:16.000Z","modified":"2016-04-06T19:58:16.000Z","first_observed":"2015-12-21T19:00:00Z",` +
+		`"last_observed":"2015-12-21T19:00:00Z","number_observed":0,"objects":{"0":{"value":1}},"object_refs":[],` +
+		`"granular_markings":[{"selectors":["objects.0.[1]","x..y"],"lang":"en","marking_ref":"x"}],"extensions":{"archive-ext":1}}`))
+}
+
+// fuzzOptions accepts every type and pattern, so that the fuzzer also
+// reaches the paths of extension-defined types and the pattern hook.
+var fuzzOptions = ParseOptions{
+	KnownType:    func(string) bool { return true },
+	CheckPattern: func(p string) error { return nil },
 }
 
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The options only widen what is accepted.
+		objWith, errWith := ParseWithOptions(data, fuzzOptions)
 		obj, err := Parse(data)
+		if err == nil && errWith != nil {
+			t.Fatalf("accepted without options, refused with them: %v", errWith)
+		}
+		if errWith == nil && objWith == nil {
+			t.Fatal("no object and no error with options")
+		}
 
 		// Parse's own JSON validator agrees with encoding/json plus UTF-8.
 		trimmed := trimSpace(data)
@@ -135,4 +160,107 @@ func FuzzReadObjects(f *testing.F) {
 			}
 		}
 	})
+}
+
+func FuzzResolveSelector(f *testing.F) {
+	obj := `{"type":"x","a":[1,{"b":{"c-d":["e"]}}],"s":"t","o":{}}`
+	for _, sel := range []string{"a", "a.[1].b.c-d.[0]", "a.[2]", "s.[0]", "o.x", "a..b", "[0]", ""} {
+		f.Add([]byte(obj), sel)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, sel string) {
+		err := ResolveSelector(data, sel)
+		// Compare with a walk over encoding/json's decoding.
+		var v any
+		if json.Unmarshal(data, &v) != nil || !utf8.Valid(data) {
+			if err == nil {
+				t.Fatalf("resolved %q in invalid JSON", sel)
+			}
+			return
+		}
+		if _, isObject := v.(map[string]any); !isObject {
+			if err == nil {
+				t.Fatalf("resolved %q in a non-object", sel)
+			}
+			return
+		}
+		if hasDuplicateNames(data) {
+			return // encoding/json keeps the last duplicate, ResolveSelector the first
+		}
+		if want := resolveDecoded(v, sel); want != (err == nil) {
+			t.Fatalf("ResolveSelector(%s, %q) = %v, want resolved=%v", data, sel, err, want)
+		}
+	})
+}
+
+// resolveDecoded resolves a selector in a value decoded by encoding/json.
+func resolveDecoded(v any, sel string) bool {
+	if sel == "" {
+		return false
+	}
+	for _, comp := range strings.Split(sel, ".") {
+		if !validComponent([]byte(comp)) {
+			return false
+		}
+		if comp[0] == '[' {
+			list, ok := v.([]any)
+			i, _ := componentIndex([]byte(comp))
+			if !ok || i >= len(list) {
+				return false
+			}
+			v = list[i]
+			continue
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, ok = m[comp]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// hasDuplicateNames reports whether some JSON object in data repeats a name.
+func hasDuplicateNames(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object bool
+		names  map[string]bool
+		key    bool // the next string token is a name
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.key {
+			if s, ok := tok.(string); ok {
+				if top.names[s] {
+					return true
+				}
+				top.names[s] = true
+				top.key = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, names: map[string]bool{}, key: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].key = true
+		}
+	}
 }

@@ -7,7 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// Parse decodes one STIX 2.1 object from JSON and validates it.
+// Parse decodes one STIX 2.1 object from JSON and validates it against the
+// STIX 2.1 specification: ParseWithOptions with the zero ParseOptions.
 //
 // Invalid content returns a *ValidationError (use errors.As) listing every
 // problem found. The error unwraps to ErrNotObject when data is JSON but not
@@ -16,10 +17,34 @@ import (
 // JSON decoders disagree on how to repair it and the hub signs what it
 // accepts.
 //
-// Parse reads only what it validates; unknown properties (custom x_
-// properties, extensions) are accepted untouched. It never panics, does not
-// retain data, and is safe for concurrent use.
+// Parse reads only what it validates; custom properties and extensions are
+// checked for shape and kept untouched. It never panics, does not retain
+// data, and is safe for concurrent use.
 func Parse(data []byte) (*Object, error) {
+	return ParseWithOptions(data, ParseOptions{})
+}
+
+// ParseOptions extends Parse with what only the hub knows. The zero value
+// adds nothing: no extension-defined types, no pattern check.
+type ParseOptions struct {
+	// KnownType reports whether t, a valid type name that is neither a
+	// STIX 2.1 type nor a custom "x-" type, is defined by an
+	// extension-definition the hub accepts (extension_types new-sdo,
+	// new-sco or new-sro). Objects of such a type are validated as the
+	// class their extension names. Nil means no such type is known, and
+	// their objects are refused as of an unknown type. It must be safe for
+	// concurrent use.
+	KnownType func(t string) bool
+
+	// CheckPattern, if not nil, validates the pattern of every indicator
+	// whose pattern_type is "stix"; an error becomes a violation of the
+	// field pattern. An error with a method Column() int has the column
+	// in the description. It must be safe for concurrent use.
+	CheckPattern func(pattern string) error
+}
+
+// ParseWithOptions is Parse with opts.
+func ParseWithOptions(data []byte, opts ParseOptions) (*Object, error) {
 	data = trimSpace(data)
 	if len(data) > 0 && data[0] != '{' {
 		if !validJSON(data) {
@@ -31,18 +56,21 @@ func Parse(data []byte) (*Object, error) {
 		}
 	}
 
-	c := &checker{}
+	c := &checker{opts: opts, size: len(data), selectorBudget: selectorBudget(len(data))}
 	c.props.list = c.buf[:0]
 	v := validator{data: data, top: &c.props}
 	if len(data) == 0 || v.object(0, 1) != len(data) {
 		return nil, invalidJSON(data)
 	}
 	c.reportDuplicates()
-	spec, id := c.checkTypeAndID()
+	id := c.checkTypeAndID()
 	c.runProps(commonProps)
 	c.runRules(commonRules)
-	c.runProps(spec.props)
-	c.runRules(spec.rules)
+	if c.spec != nil {
+		c.runProps(c.spec.props)
+		c.runRules(c.spec.rules)
+		c.checkCustomProperties()
+	}
 	if len(c.vs) > 0 {
 		if c.truncated {
 			c.vs = append(c.vs, Violation{Description: "too many violations; the rest are not listed"})
@@ -149,13 +177,19 @@ func (m *members) get(name string) ([]byte, bool) {
 // find returns the position in list of the property called name, or -1 and
 // the free slot where it would go.
 func (m *members) find(name string) (pos, slot int) {
+	return m.findHashed(name, hashName(name))
+}
+
+// findHashed is find for a name whose hashName is h, which callers that
+// look the same names up in every object compute once.
+func (m *members) findHashed(name string, h uint32) (pos, slot int) {
 	if m.index != nil {
 		if i, ok := m.index[name]; ok {
 			return i, -1
 		}
 		return -1, -1
 	}
-	for s := int(hashName(name)); ; s++ {
+	for s := int(h); ; s++ {
 		s &= tableSize - 1
 		e := m.slots[s]
 		if e == 0 {

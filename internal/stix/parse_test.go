@@ -246,8 +246,8 @@ func TestParseRules(t *testing.T) {
 			[]want{{"modified", "timestamp must be RFC 3339 UTC"}}},
 		{"modified before created", object(edit(indicator, map[string]string{"modified": `"2016-04-06T20:03:47.999Z"`})),
 			[]want{{"modified", "must not be before created"}}},
-		{"modified equal to created", object(edit(indicator, map[string]string{"modified": `"2016-04-06T20:03:48Z"`})), nil},
-		{"marking-definition modified before created", object(edit(marking, map[string]string{"modified": `"2015-01-01T00:00:00Z"`})),
+		{"modified equal to created, spelled differently", object(edit(indicator, map[string]string{"modified": `"2016-04-06T20:03:48.000000Z"`})), nil},
+		{"marking-definition modified before created", object(edit(marking, map[string]string{"modified": `"2015-01-01T00:00:00.000Z"`})),
 			[]want{{"modified", "must not be before created"}}},
 
 		// created_by_ref.
@@ -293,11 +293,11 @@ func TestParseRules(t *testing.T) {
 		{"external_references valid", object(edit(indicator, map[string]string{"external_references": `[{"source_name": "capec", "external_id": "CAPEC-163"}]`})), nil},
 		{"external_references not an array", object(edit(indicator, map[string]string{"external_references": `{"source_name": "capec"}`})),
 			[]want{{"external_references", "must be an array"}}},
-		{"external reference not an object", object(edit(indicator, map[string]string{"external_references": `[{"source_name": "a"}, "b"]`})),
+		{"external reference not an object", object(edit(indicator, map[string]string{"external_references": `[{"source_name": "a", "external_id": "A-1"}, "b"]`})),
 			[]want{{"external_references[1]", "must be an object"}}},
-		{"external reference without source_name", object(edit(indicator, map[string]string{"external_references": `[{"source_name": "a"}, {"source_name": "b"}, {"url": "https://example.com"}]`})),
+		{"external reference without source_name", object(edit(indicator, map[string]string{"external_references": `[{"source_name": "a", "description": "d"}, {"source_name": "b", "external_id": "B-2"}, {"url": "https://example.com"}]`})),
 			[]want{{"external_references[2].source_name", "required"}}},
-		{"external reference with non-string source_name", object(edit(indicator, map[string]string{"external_references": `[{"source_name": ["a"]}]`})),
+		{"external reference with non-string source_name", object(edit(indicator, map[string]string{"external_references": `[{"source_name": ["a"], "external_id": "A-1"}]`})),
 			[]want{{"external_references[0].source_name", "must be a string"}}},
 
 		// indicator.
@@ -324,7 +324,7 @@ func TestParseRules(t *testing.T) {
 		{"relationship with empty relationship_type", object(edit(relationship, map[string]string{"relationship_type": `""`})),
 			[]want{{"relationship_type", "must be a non-empty string"}}},
 		{"relationship with malformed refs", object(edit(relationship, map[string]string{"source_ref": `"indicator"`, "target_ref": `42`})),
-			[]want{{"source_ref", "must be an identifier"}, {"target_ref", "must be a string identifier"}}},
+			[]want{{"source_ref", "must reference a domain object (SDO) or cyber-observable object (SCO)"}, {"target_ref", "must reference a domain object (SDO) or cyber-observable object (SCO)"}}},
 		{"relationship ref with upper-case UUID", object(edit(relationship, map[string]string{"target_ref": `"malware--31B940D4-6F7F-459A-80EA-9C1F17B5891B"`})),
 			[]want{{"target_ref", "lower case"}}},
 
@@ -333,7 +333,7 @@ func TestParseRules(t *testing.T) {
 			{"type", `"indicator"`},
 			{"id", `"indicator--` + uuid + `"`},
 			{"id", `"indicator--` + uuid + `"`},
-			{"created", `"2016-04-06T20:03:48Z"`},
+			{"created", `"2016-04-06T20:03:48.000Z"`},
 			{"modified", `"2016-04-06"`},
 			{"revoked", `1`},
 			{"valid_from", `"2016-01-01T00:00:00Z"`},
@@ -395,7 +395,7 @@ func TestParseObject(t *testing.T) {
 		}},
 		{"escaped values are decoded", object(edit(indicator, map[string]string{
 			"created_by_ref": `"identity\u002d-f431f809-377b-45e0-aa1c-6a4751cae5ff"`,
-			"modified":       `"2016-04-06T20:03:48.5\u005a"`,
+			"modified":       `"2016-04-06T20:03:48.500\u005a"`,
 		})), Object{
 			Type:         "indicator",
 			ID:           "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",

@@ -39,20 +39,29 @@ func trimSpace(data []byte) []byte {
 }
 
 // skipString returns the index just after the string literal starting at
-// data[i] (which must be '"'), or -1 if it is not terminated.
+// data[i] (which must be '"'), or -1 if it is not terminated. A quote ends
+// the literal unless an odd number of backslashes precede it; searching for
+// quotes with bytes.IndexByte is much faster than stepping over each byte.
 func skipString(data []byte, i int) int {
 	if i >= len(data) || data[i] != '"' {
 		return -1
 	}
-	for i++; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++ // skip the escaped byte; \uXXXX digits are plain bytes
-		case '"':
-			return i + 1
+	start := i + 1
+	for i = start; ; {
+		j := bytes.IndexByte(data[i:], '"')
+		if j < 0 {
+			return -1
 		}
+		end := i + j
+		k := end - 1
+		for k >= start && data[k] == '\\' {
+			k--
+		}
+		if (end-1-k)%2 == 0 {
+			return end + 1
+		}
+		i = end + 1
 	}
-	return -1
 }
 
 // skipValue returns the index just after the JSON value starting at data[i],

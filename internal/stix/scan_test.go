@@ -129,3 +129,34 @@ func TestJSONKind(t *testing.T) {
 		}
 	}
 }
+
+// skipStringByByte is the obvious definition of skipString, stepping over
+// each byte: a backslash escapes the byte after it, a quote ends the
+// literal.
+func skipStringByByte(data []byte, i int) int {
+	if i >= len(data) || data[i] != '"' {
+		return -1
+	}
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+func FuzzSkipString(f *testing.F) {
+	for _, s := range []string{`""`, `"a"`, `"\""`, `"\\"`, `"\\\""`, `"\\\\"x`, `"abc`, `"\`, `"a\\\\\"b"c`, `x"a"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for i := range min(len(data), 4) {
+			if got, want := skipString(data, i), skipStringByByte(data, i); got != want {
+				t.Fatalf("skipString(%q, %d) = %d, want %d", data, i, got, want)
+			}
+		}
+	})
+}
