@@ -1,0 +1,213 @@
+package marking
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The fuzz tests hold the hand-written JSON walking to encoding/json: what
+// Effective and ResolveSelector find must be what a decoder finds. Seeds
+// here are repeated in testdata/fuzz together with inputs found by fuzzing.
+
+func FuzzEffective(f *testing.F) {
+	f.Add(indicator())
+	f.Add(indicator(refs(tlp2Amber, tlp1Red, strangerID, copyrightID)))
+	f.Add(indicator(refs(tlp2Green), `"granular_markings": [
+    {"marking_ref": "`+tlp2Red+`", "selectors": ["description", "labels.[1]", "external_references.[0].url"]},
+    {"lang": "fr", "selectors": ["external_references"]},
+    {"marking_ref": "`+termsID+`", "selectors": ["name"]}]`))
+	f.Add(indicator(`"object\u005fmarking_refs": ["`+tlp2Red+`"]`, `"OBJECT_MARKING_REFS": []`))
+	f.Add(indicator(refs(tlp2Red), refs(tlp2Clear)))
+	f.Add([]byte(`{"granular_markings":[{"marking_ref":"` + tlp2Red + `","selectors":["a.[0].[1]"]}],"a":[[1,{"b":2}]]}`))
+	f.Add([]byte(`{"granular_markings":[{"lang":"en","selectors":["x.[99999999]","..",""]}],"x":[]}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"a":"\"}`))
+	for _, def := range Builtin() {
+		f.Add([]byte(def))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Effective(data, testDefs)
+		if err != nil {
+			if r != nil {
+				t.Fatal("result returned with an error")
+			}
+			return
+		}
+		var decoded map[string]any
+		if err := json.Unmarshal(data, &decoded); err != nil {
+			t.Fatalf("Effective accepted what encoding/json rejects: %v", err)
+		}
+
+		// The object-level TLP is what the decoded refs say.
+		want := Unknown
+		if list, ok := decoded["object_marking_refs"].([]any); ok {
+			for _, v := range list {
+				level, _ := LookupTLP(v.(string))
+				want = max(want, level)
+			}
+		}
+		if r.TLP != want {
+			t.Fatalf("TLP %v, decoded refs say %v", r.TLP, want)
+		}
+		if r.Max() < r.TLP {
+			t.Fatalf("Max() %v below TLP %v", r.Max(), r.TLP)
+		}
+
+		// Each id is listed once, in one list.
+		seen := map[string]bool{}
+		for _, list := range [][]string{r.Statements, r.Other, r.Unknown} {
+			for _, id := range list {
+				if seen[id] {
+					t.Fatalf("%s listed twice", id)
+				}
+				seen[id] = true
+			}
+		}
+		// Each granular selector is distinct, resolves, and is no less
+		// restrictive than the object.
+		sels := map[string]bool{}
+		for _, g := range r.Granular {
+			if sels[g.Selector] {
+				t.Fatalf("selector %q listed twice", g.Selector)
+			}
+			sels[g.Selector] = true
+			if _, err := ResolveSelector(data, g.Selector); err != nil {
+				t.Fatalf("granular selector %q: %v", g.Selector, err)
+			}
+			if g.TLP < r.TLP {
+				t.Fatalf("%q: %v below the object's %v", g.Selector, g.TLP, r.TLP)
+			}
+		}
+	})
+}
+
+func FuzzResolveSelector(f *testing.F) {
+	obj := []byte(specVulnerability)
+	for _, sel := range []string{
+		"description", "external_references.[0].source_name", "labels.[1]", "labels.[2]",
+		"x_matrix.[1].[0]", "extensions.extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e.rank",
+		"", ".", "[0]", "labels.[-1]", "labels.[01]", "labels..[0]", "a b",
+	} {
+		f.Add(obj, sel)
+	}
+	f.Add([]byte(`{"a\u0062":[{"c":[true,null]}],"ab":0}`), "ab.[0].c.[1]")
+	f.Add([]byte(`{"a":{"b":1,"b":2}}`), "a.b")
+	f.Add([]byte(`{"a":[[[[]]]]}`), "a.[0].[0].[0]")
+	f.Add([]byte(`{"a":`), "a")
+	f.Fuzz(func(t *testing.T, data []byte, selector string) {
+		got, err := ResolveSelector(data, selector)
+		if errors.Is(err, ErrTooCostly) {
+			return
+		}
+		ref, refErr := referenceResolve(data, selector)
+		var se *SelectorError
+		switch {
+		case err == nil:
+			if refErr != nil {
+				t.Fatalf("selected %s; encoding/json finds nothing: %v", got, refErr)
+			}
+			if len(got) == 0 || !bytes.Contains(data, got) {
+				t.Fatalf("result %q is not part of the input", got)
+			}
+			var v any
+			d := json.NewDecoder(bytes.NewReader(got))
+			d.UseNumber()
+			if err := d.Decode(&v); err != nil {
+				t.Fatalf("result %q is not JSON: %v", got, err)
+			}
+			if !reflect.DeepEqual(v, ref) {
+				t.Fatalf("selected %#v, encoding/json finds %#v", v, ref)
+			}
+		case errors.As(err, &se):
+			if se.Selector != selector || !strings.Contains(err.Error(), se.Reason) {
+				t.Fatalf("SelectorError %+v for selector %q", se, selector)
+			}
+			// A name given twice is ambiguous to us; encoding/json takes
+			// the last one. Otherwise both must find nothing.
+			if refErr == nil && !strings.Contains(se.Reason, "twice") {
+				t.Fatalf("error %v; encoding/json finds %#v", err, ref)
+			}
+		default:
+			if json.Valid(data) && bytes.HasPrefix(trimSpace(data), []byte("{")) {
+				t.Fatalf("object rejected: %v", err)
+			}
+		}
+	})
+}
+
+// referenceResolve resolves a selector over the object as encoding/json
+// decodes it.
+func referenceResolve(data []byte, selector string) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var cur any
+	if err := d.Decode(&cur); err != nil {
+		return nil, err
+	}
+	if _, ok := cur.(map[string]any); !ok {
+		return nil, errors.New("not an object")
+	}
+	for _, comp := range strings.Split(selector, ".") {
+		if i, ok := parseIndex(comp); ok {
+			list, ok := cur.([]any)
+			if !ok || i >= len(list) {
+				return nil, errors.New("no such item")
+			}
+			cur = list[i]
+			continue
+		}
+		m, ok := cur.(map[string]any)
+		if !ok || !validKey(comp) {
+			return nil, errors.New("no such property")
+		}
+		if cur, ok = m[comp]; !ok {
+			return nil, errors.New("no such property")
+		}
+	}
+	return cur, nil
+}
+
+func FuzzValidate(f *testing.F) {
+	for _, def := range Builtin() {
+		f.Add([]byte(def))
+	}
+	f.Add(def(copyrightID, `"definition_type": "statement"`, `"definition": {"statement": "Copyright 2019, Example Corp"}`))
+	f.Add(def(tlp2Red, `"definition_type": "statement"`, `"definition": {"statement": "Share freely"}`))
+	f.Add(def(strangerID, `"definition_type": "tlp"`, `"definition": {"tlp": "white"}`))
+	f.Add(def(strangerID, `"name": "TLP:RED"`, `"extensions": {`+tlp2Ext+`: {"extension_type": "property-extension", "tlp_2_0": "red"}}`))
+	f.Add(def(strangerID, `"object_marking_refs": ["`+strangerID+`"]`, `"granular_markings": [{"marking_ref": "`+strangerID+`", "selectors": ["id"]}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		problems := Validate(data)
+		d, err := ParseDefinition(data)
+		if (len(problems) > 0) != (err != nil) {
+			t.Fatalf("Validate = %v but ParseDefinition error = %v", problems, err)
+		}
+		if err != nil {
+			return
+		}
+		// Only the built-in ids are TLP markings, each with its own level.
+		level, builtin := LookupTLP(d.ID)
+		if (d.Kind == KindTLP) != builtin || d.TLP != level {
+			t.Fatalf("ParseDefinition = %+v; LookupTLP = %v, %v", d, level, builtin)
+		}
+	})
+}
+
+// FuzzValidJSON holds the package's JSON validator to json.Valid.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{
+		specVulnerability, `{"a":[1,-0.5e+3,true,null,"\u00e9\ud83d\ude00\n"]}`, `01`, `1.`, `-`, `1e`, `"\x`,
+		`{"a" 1}`, `[1,]`, `{"a":1,}`, " \t\n\r{} ", `"\u12G4"`, "\"\x01\"", `nul`, `[[[]]]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := validJSON(data), json.Valid(data); got != want {
+			t.Fatalf("validJSON = %v, json.Valid = %v", got, want)
+		}
+	})
+}

@@ -1,0 +1,187 @@
+package marking
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// specVulnerability is the example object of STIX 2.1 section 7.2.3.1
+// (selector syntax), plus a dictionary, an extension and a nested list.
+const specVulnerability = `{
+  "id": "vulnerability--ee916c28-c7a4-4d0d-ad56-a8d357f89fef",
+  "created": "2016-02-14T00:00:00.000Z",
+  "modified": "2016-02-14T00:00:00.000Z",
+  "type": "vulnerability",
+  "name": "CVE-2014-0160",
+  "description": "The (1) TLS...",
+  "external_references": [{
+    "source_name": "cve",
+    "external_id": "CVE-2014-0160",
+    "hashes": {"SHA-256": "6db2f1d6b3a4f9e1fbb2c0a1d1e1f0e7b2c3d4e5f60718293a4b5c6d7e8f9a0b"}
+  }],
+  "labels": ["heartbleed", "has-logo"],
+  "x_matrix": [[1, 2], [3]],
+  "extensions": {"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e": {"extension_type": "property-extension", "rank": 5}},
+  "x_empty_list": [],
+  "x_empty_object": {}
+}`
+
+func TestResolveSelector(t *testing.T) {
+	tests := []struct {
+		selector string
+		want     string // raw JSON selected
+	}{
+		{"description", `"The (1) TLS..."`},
+		{"external_references.[0].source_name", `"cve"`},
+		{"labels.[0]", `"heartbleed"`},
+		{"labels.[1]", `"has-logo"`},
+		{"labels", `["heartbleed", "has-logo"]`},
+		{"external_references.[0].hashes.SHA-256", `"6db2f1d6b3a4f9e1fbb2c0a1d1e1f0e7b2c3d4e5f60718293a4b5c6d7e8f9a0b"`},
+		{"x_matrix.[1].[0]", `3`},
+		{"x_matrix.[0].[1]", `2`},
+		{"x_matrix.[0]", `[1, 2]`},
+		{"extensions.extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e.rank", `5`},
+		{"x_empty_list", `[]`},
+		{"x_empty_object", `{}`},
+		{"id", `"vulnerability--ee916c28-c7a4-4d0d-ad56-a8d357f89fef"`},
+	}
+	for _, tt := range tests {
+		got, err := ResolveSelector([]byte(specVulnerability), tt.selector)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("ResolveSelector(%q) = %s, %v; want %s", tt.selector, got, err, tt.want)
+		}
+	}
+}
+
+func TestResolveSelectorErrors(t *testing.T) {
+	tests := []struct {
+		name, selector, reason string
+	}{
+		{"missing property", "pattern", "the object has no property pattern"},
+		{"missing nested property", "external_references.[0].url", "external_references.[0] has no property url"},
+		{"index out of range", "labels.[2]", "labels has 2 items, no [2]"},
+		{"index into one item", "external_references.[1].source_name", "external_references has 1 item, no [1]"},
+		{"index into empty list", "x_empty_list.[0]", "x_empty_list has 0 items, no [0]"},
+		{"index into a string", "description.[0]", "description is a string, not a list"},
+		{"property of a list", "labels.first", "labels is a list, not an object"},
+		{"property of a string", "name.length", "name is a string, not an object"},
+		{"property of a number", "x_matrix.[0].[1].x", "x_matrix.[0].[1] is a number, not an object"},
+		{"index at the root", "[0]", "the object is an object, not a list"},
+		{"wrong case", "Description", "the object has no property Description"},
+		{"empty selector", "", "empty component"},
+		{"empty component", "labels..[0]", "empty component"},
+		{"trailing dot", "labels.", "empty component"},
+		{"leading dot", ".labels", "empty component"},
+		{"index without dot", "labels[0]", `component "labels[0]" is neither a property name nor a list index like [0]`},
+		{"negative index", "labels.[-1]", `component "[-1]" is neither`},
+		{"empty index", "labels.[]", `component "[]" is neither`},
+		{"leading zero", "labels.[01]", `component "[01]" is neither`},
+		{"unclosed index", "labels.[0", `component "[0" is neither`},
+		{"huge index", "labels.[99999999999999999999]", `component "[99999999999999999999]" is neither`},
+		{"space in name", "external references", `component "external references" is neither`},
+		{"quote in name", `"labels"`, `is neither`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ResolveSelector([]byte(specVulnerability), tt.selector)
+			var se *SelectorError
+			if !errors.As(err, &se) {
+				t.Fatalf("ResolveSelector(%q) = %s, %v; want a *SelectorError", tt.selector, got, err)
+			}
+			if se.Selector != tt.selector || !strings.Contains(se.Reason, tt.reason) {
+				t.Errorf("error %+v, want selector %q and reason containing %q", se, tt.selector, tt.reason)
+			}
+			if !strings.Contains(err.Error(), strconv.Quote(tt.selector)) {
+				t.Errorf("error %q does not name the selector", err)
+			}
+		})
+	}
+}
+
+// TestResolveSelectorNames: names are compared after unescaping, exactly,
+// and a name given twice is ambiguous.
+func TestResolveSelectorNames(t *testing.T) {
+	obj := `{"de\u0073cription": "escaped", "Name": "upper", "x": 1, "x": 2}`
+	if got, err := ResolveSelector([]byte(obj), "description"); err != nil || string(got) != `"escaped"` {
+		t.Errorf("escaped name: %s, %v", got, err)
+	}
+	if _, err := ResolveSelector([]byte(obj), "name"); err == nil {
+		t.Error(`"name" selected "Name"`)
+	}
+	_, err := ResolveSelector([]byte(obj), "x")
+	var se *SelectorError
+	if !errors.As(err, &se) || !strings.Contains(se.Reason, "has property x twice") {
+		t.Errorf("duplicate name: %v", err)
+	}
+}
+
+func TestResolveSelectorNotAnObject(t *testing.T) {
+	for _, obj := range []string{``, `[1]`, `"s"`, `{"a":`, `{"a":1}x`, `{"a" 1}`} {
+		if _, err := ResolveSelector([]byte(obj), "a"); err == nil || errors.As(err, new(*SelectorError)) {
+			t.Errorf("ResolveSelector(%q) = %v, want a non-selector error", obj, err)
+		}
+	}
+	// Surrounding whitespace is fine.
+	if got, err := ResolveSelector([]byte(" \n{\"a\": [true]}\t"), "a.[0]"); err != nil || string(got) != "true" {
+		t.Errorf("with whitespace: %s, %v", got, err)
+	}
+}
+
+// TestResolveSelectorBudget: a crafted object, deeply nested lists walked by
+// a long selector, costs quadratic time to resolve; the scan budget stops it.
+func TestResolveSelectorBudget(t *testing.T) {
+	const depth = 9000 // json.Valid allows 10000
+	obj := `{"a":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + "}"
+	selector := "a" + strings.Repeat(".[0]", depth-1)
+	_, err := ResolveSelector([]byte(obj), selector)
+	if !errors.Is(err, ErrTooCostly) {
+		t.Fatalf("err = %v, want ErrTooCostly", err)
+	}
+	// The same shape, shallow, resolves.
+	obj = `{"a":` + strings.Repeat("[", 50) + strings.Repeat("]", 50) + "}"
+	if _, err := ResolveSelector([]byte(obj), "a"+strings.Repeat(".[0]", 49)); err != nil {
+		t.Fatalf("shallow: %v", err)
+	}
+}
+
+// TestValidJSONDepth: the nesting limit is encoding/json's.
+func TestValidJSONDepth(t *testing.T) {
+	for _, depth := range []int{maxDepth - 1, maxDepth, maxDepth + 1} {
+		for _, open := range []string{"[", `{"a":`} {
+			closing := "]"
+			if open != "[" {
+				closing = "}"
+			}
+			data := []byte(strings.Repeat(open, depth) + "1" + strings.Repeat(closing, depth))
+			if got, want := validJSON(data), json.Valid(data); got != want || got != (depth <= maxDepth) {
+				t.Errorf("depth %d %s: validJSON = %v, json.Valid = %v", depth, open, got, want)
+			}
+		}
+	}
+}
+
+// TestSelectors: one Selectors answers like ResolveSelector, call after call,
+// including for content it has already indexed.
+func TestSelectors(t *testing.T) {
+	s, err := NewSelectors([]byte(specVulnerability))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		for _, sel := range []string{"labels.[1]", "labels.[0]", "labels.[2]", "external_references.[0].hashes.SHA-256", "external_references.[0].url", "x_matrix.[1].[0]"} {
+			got, err := s.Resolve(sel)
+			want, wantErr := ResolveSelector([]byte(specVulnerability), sel)
+			if string(got) != string(want) || (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+				t.Errorf("Resolve(%q) = %s, %v; ResolveSelector = %s, %v", sel, got, err, want, wantErr)
+			}
+		}
+	}
+	for _, obj := range []string{`[]`, `{`, ``} {
+		if _, err := NewSelectors([]byte(obj)); err == nil {
+			t.Errorf("NewSelectors(%q) succeeded", obj)
+		}
+	}
+}
