@@ -299,6 +299,12 @@ func TestPublishRejectsBadObjectsAndKeepsTheRest(t *testing.T) {
 			o["valid_until"] = "2020-01-01T00:00:00Z"
 			delete(o, "pattern")
 		}), bank.Signer), codes.InvalidArgument, "valid_until", "pattern"},
+		{"STIX pattern does not parse", signed(indicator(t, func(o map[string]any) {
+			o["pattern"] = "[ipv4-addr:value = ]"
+		}), bank.Signer), codes.InvalidArgument, "pattern", ""},
+		{"pattern names an unknown object type", signed(indicator(t, func(o map[string]any) {
+			o["pattern"] = "[wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']"
+		}), bank.Signer), codes.InvalidArgument, "pattern", ""},
 		{"signature does not verify", tampered, codes.InvalidArgument, "signature", ""},
 		{"signature too short", func() *stixhubv1.SignedObject { o := good(); o.Signature = o.Signature[:10]; return o }(), codes.InvalidArgument, "signature", ""},
 		{"unknown key", signed(indicator(t, nil), unknown), codes.PermissionDenied, "key_id", ""},

@@ -25,7 +25,8 @@ func Parse(data []byte) (*Object, error) {
 }
 
 // ParseOptions extends Parse with what only the hub knows. The zero value
-// adds nothing: no extension-defined types, no pattern check.
+// knows no extension-defined types and checks STIX patterns with
+// internal/pattern.
 type ParseOptions struct {
 	// KnownType reports whether t, a valid type name that is neither a
 	// STIX 2.1 type nor a custom "x-" type, is defined by an
@@ -36,10 +37,12 @@ type ParseOptions struct {
 	// concurrent use.
 	KnownType func(t string) bool
 
-	// CheckPattern, if not nil, validates the pattern of every indicator
-	// whose pattern_type is "stix"; an error becomes a violation of the
-	// field pattern. An error with a method Column() int has the column
-	// in the description. It must be safe for concurrent use.
+	// CheckPattern validates the pattern of every indicator whose
+	// pattern_type is "stix"; an error becomes a violation of the field
+	// pattern. An error with a method Column() int has the column in the
+	// description. Nil means the full STIX pattern check of
+	// internal/pattern, knowing the types KnownType knows. It must be safe
+	// for concurrent use.
 	CheckPattern func(pattern string) error
 }
 

@@ -307,7 +307,7 @@ func TestParseRules(t *testing.T) {
 			[]want{{"pattern", "must be a non-empty string"}}},
 		{"indicator with pattern not a string", object(edit(indicator, map[string]string{"pattern": `["[x:y = 'z']"]`})),
 			[]want{{"pattern", "must be a non-empty string"}}},
-		{"indicator with escaped one-character pattern", object(edit(indicator, map[string]string{"pattern": `"\u0020"`})), nil},
+		{"indicator with an escaped pattern", object(edit(indicator, map[string]string{"pattern": `"[ipv4-addr:value = '10.0.0.1'\u005d"`})), nil},
 		{"indicator valid_from malformed", object(edit(indicator, map[string]string{"valid_from": `"2016-01-01"`})),
 			[]want{{"valid_from", "timestamp must be RFC 3339 UTC"}}},
 		{"indicator valid_until after valid_from", object(edit(indicator, map[string]string{"valid_until": `"2016-01-01T00:00:00.001Z"`})), nil},

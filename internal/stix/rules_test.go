@@ -480,9 +480,19 @@ func TestIndicatorPatternHook(t *testing.T) {
 	if fmt.Sprint(calls) != fmt.Sprint(want) {
 		t.Errorf("CheckPattern called with %q, want %q", calls, want)
 	}
-	// Without a hook, patterns are not checked.
-	if _, err := Parse(object(edit(minimal(t, "indicator"), map[string]string{"pattern": `"not a pattern"`}))); err != nil {
-		t.Errorf("Parse checked the pattern without a hook: %v", err)
+	// Without a hook, the full STIX pattern check runs.
+	_, err := Parse(object(edit(minimal(t, "indicator"), map[string]string{"pattern": `"[ipv4-addr:value = '1.2.3.4' AND]"`})))
+	if err == nil || !strings.Contains(err.Error(), "pattern: invalid STIX pattern: column 33: ") {
+		t.Errorf("Parse without a hook: %v, want the pattern package's error with its column", err)
+	}
+	// Extension-defined types known to the hub are known to patterns too.
+	known := ParseOptions{KnownType: func(t string) bool { return t == "cryptocurrency-wallet" }}
+	wallet := object(edit(minimal(t, "indicator"), map[string]string{"pattern": `"[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']"`}))
+	if _, err := ParseWithOptions(wallet, known); err != nil {
+		t.Errorf("pattern on an extension-defined type: %v", err)
+	}
+	if _, err := Parse(wallet); err == nil {
+		t.Error("pattern on an unknown type accepted")
 	}
 }
 

@@ -3,6 +3,7 @@ package stix
 import (
 	"errors"
 	"fmt"
+	stixpattern "github.com/stixhub/stixhub/internal/pattern"
 	"regexp"
 )
 
@@ -260,12 +261,9 @@ func externalIDFormat(source string, format *regexp.Regexp, want string) objectR
 	}
 }
 
-// checkIndicatorPattern runs the pattern hook (ParseOptions.CheckPattern) on
-// an indicator whose pattern_type is "stix".
+// checkIndicatorPattern checks the pattern of an indicator whose
+// pattern_type is "stix" (ParseOptions.CheckPattern).
 func checkIndicatorPattern(c *checker) {
-	if c.opts.CheckPattern == nil {
-		return
-	}
 	rawType, ok1 := c.props.get("pattern_type")
 	rawPattern, ok2 := c.props.get("pattern")
 	if !ok1 || !ok2 {
@@ -276,7 +274,14 @@ func checkIndicatorPattern(c *checker) {
 	if string(typ) != "stix" || !ok || len(pattern) == 0 {
 		return
 	}
-	if err := c.opts.CheckPattern(string(pattern)); err != nil {
+	check := c.opts.CheckPattern
+	if check == nil {
+		check = func(s string) error {
+			_, err := stixpattern.ParseWithOptions(s, stixpattern.Options{ExtraTypes: c.opts.KnownType})
+			return err
+		}
+	}
+	if err := check(string(pattern)); err != nil {
 		var col interface{ Column() int }
 		if errors.As(err, &col) {
 			c.add("pattern", fmt.Sprintf("invalid STIX pattern at column %d: %v", col.Column(), err))

@@ -122,6 +122,7 @@ func TestValidateOffline(t *testing.T) {
 	bad := filepath.Join(dir, "bad.jsonl")
 	os.WriteFile(bad, []byte(`{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z","valid_until":"2015-01-01T00:00:00Z"}
 {"type":"indicator","id":"nope"}
+{"type":"indicator","spec_version":"2.1","id":"indicator--9e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern":"[ipv4-addr:value = '1.2.3.4' AND]","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z"}
 `), 0o600)
 	out, errOut, err := run(t, "validate", filepath.Join("..", "..", "..", "testdata", "stix", "oasis", "apt1.json"))
 	if err != nil || out != "" || !strings.Contains(errOut, "76 objects, 76 valid, 0 invalid") {
@@ -136,6 +137,7 @@ func TestValidateOffline(t *testing.T) {
 		"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: valid_until: must be after valid_from\n",
 		"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: pattern: ",
 		"object #2: id: ",
+		"indicator--9e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: pattern: invalid STIX pattern: column 33: ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
