@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,7 +137,7 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 	if err != nil {
 		return reject(objectError(codes.InvalidArgument, "object cannot be canonicalized (RFC 8785)", violation("object", err.Error())))
 	}
-	if obj.CreatedByRef != "" && obj.CreatedByRef != member.Identity {
+	if obj.CreatedByRef != "" && !strings.EqualFold(obj.CreatedByRef, member.Identity) {
 		return reject(objectError(codes.PermissionDenied, "created_by_ref names another identity",
 			violation("created_by_ref", fmt.Sprintf("must be the publishing member's identity %s", member.Identity))))
 	}

@@ -688,3 +688,57 @@ func TestMembersFetchTheSameKeySetAsTheOperator(t *testing.T) {
 		t.Errorf("key set without a token: %v", err)
 	}
 }
+
+// TestEveryOASISExampleIsAccepted publishes every object of every OASIS
+// example file through the hub, each file by a member whose identity is the
+// file's created_by_ref (a member may only publish objects it created).
+func TestEveryOASISExampleIsAccepted(t *testing.T) {
+	hub := hubtest.Start(t)
+	members := map[string]hubtest.Member{"": hub.AddMember(t, "OASIS examples")}
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "stix", "oasis", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	seen, all := map[string]bool{}, map[string]bool{}
+	for _, f := range files {
+		objs := readBundle(t, filepath.Base(f))
+		for _, o := range objs {
+			all[objectID(t, o)] = true
+		}
+		creator := ""
+		for _, o := range objs {
+			var h struct {
+				CreatedByRef string `json:"created_by_ref"`
+			}
+			json.Unmarshal(o, &h)
+			if h.CreatedByRef != "" {
+				creator = h.CreatedByRef
+			}
+		}
+		m, ok := members[creator]
+		if !ok {
+			m = hub.AddMember(t, creator, creator)
+			members[creator] = m
+		}
+		rs, err := hub.Client(t, m).Publish(context.Background(), objs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rs {
+			id := objectID(t, objs[i])
+			switch r.GetOutcome() {
+			case stixhubv1.Outcome_OUTCOME_ACCEPTED:
+				seen[id] = true
+			case stixhubv1.Outcome_OUTCOME_DUPLICATE:
+				if !seen[id] { // the examples share a few objects
+					t.Errorf("%s: %s reported duplicate before it was accepted", filepath.Base(f), id)
+				}
+			default:
+				t.Errorf("%s: %s refused: %v", filepath.Base(f), id, r.GetError())
+			}
+		}
+	}
+	if len(seen) != len(all) {
+		t.Errorf("%d distinct objects accepted, the examples hold %d", len(seen), len(all))
+	}
+}

@@ -452,9 +452,10 @@ func (c *checker) extensionClass(def class) class {
 
 // identifierProblem checks that s is a STIX identifier "<type>--<UUID>" and
 // returns its type prefix, or a description of what is wrong with it. STIX
-// 2.1 requires an RFC 4122 UUID of any version (SCOs use UUIDv5); the hub
-// also requires the canonical lower-case form, so that an object has exactly
-// one spelling of its id (ids are storage keys and subjects).
+// 2.1 requires an RFC 4122 UUID of any version (SCOs use UUIDv5). RFC 4122
+// writes UUIDs in lower case but reads them in any case, and real data (an
+// OASIS example among it) has upper-case digits, so they are accepted; the
+// hub compares ids case-insensitively wherever it keys on them.
 func identifierProblem(s []byte) (prefix []byte, problem string) {
 	i := bytes.Index(s, []byte("--"))
 	if i < 0 {
@@ -470,9 +471,6 @@ func identifierProblem(s []byte) (prefix []byte, problem string) {
 	parsed, err := uuid.ParseBytes(u)
 	if err != nil {
 		return nil, "invalid UUID: must be hex digits xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-	}
-	if bytes.ContainsAny(u, "ABCDEF") {
-		return nil, "invalid UUID: hex digits must be lower case"
 	}
 	if parsed.Variant() != uuid.RFC4122 {
 		return nil, "invalid UUID: must be an RFC 4122 variant UUID"

@@ -31,11 +31,15 @@ type version struct {
 
 func newIndex() *index { return &index{byID: make(map[string]*idEntry)} }
 
+// idKey is the index key of a STIX id. UUIDs are read in any case (RFC
+// 4122), so two spellings of one id are one object.
+func idKey(id string) string { return strings.ToLower(id) }
+
 // lookup returns a copy of the entry for id.
 func (x *index) lookup(id string) (idEntry, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	e, ok := x.byID[id]
+	e, ok := x.byID[idKey(id)]
 	if !ok {
 		return idEntry{}, false
 	}
@@ -51,6 +55,7 @@ func (x *index) observe(id, vkey, member string, seq uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.pos = max(x.pos, seq)
+	id = idKey(id)
 	e, ok := x.byID[id]
 	if !ok {
 		x.byID[id] = &idEntry{owner: member, versions: []version{{vkey, seq}}}

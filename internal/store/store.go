@@ -410,7 +410,7 @@ func (s *Store) plan(pending []*item) (writes []plannedWrite, deferred []*item) 
 	}
 	planned := make(map[string]bool)
 	for _, it := range pending {
-		if planned[it.e.ID] {
+		if planned[idKey(it.e.ID)] {
 			deferred = append(deferred, it)
 			continue
 		}
@@ -424,7 +424,7 @@ func (s *Store) plan(pending []*item) (writes []plannedWrite, deferred []*item) 
 				continue
 			}
 		}
-		planned[it.e.ID] = true
+		planned[idKey(it.e.ID)] = true
 		writes = append(writes, plannedWrite{item: it, seq: s.next + uint64(len(writes))})
 	}
 	return writes, deferred

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,6 +167,8 @@ func TestAppendDuplicatesVersionsAndOwners(t *testing.T) {
 		{"same version again is a duplicate", []Entry{entry(id, "member--a", 0)}, []Outcome{Duplicate}, []error{nil}},
 		{"another member may not write the id", []Entry{entry(id, "member--b", 1)}, []Outcome{Rejected}, []error{ErrOwnedByOther}},
 		{"another member's copy of the same version", []Entry{entry(id, "member--b", 0)}, []Outcome{Rejected}, []error{ErrOwnedByOther}},
+		{"same id spelled in upper case is the same object", []Entry{entry("indicator--"+strings.ToUpper(id[11:]), "member--a", 0)}, []Outcome{Duplicate}, []error{nil}},
+		{"upper-case spelling by another member", []Entry{entry("indicator--"+strings.ToUpper(id[11:]), "member--b", 3)}, []Outcome{Rejected}, []error{ErrOwnedByOther}},
 		{"owner's new version and a repeat in one call", []Entry{entry(id, "member--a", 1), entry(id, "member--a", 2), entry(id, "member--a", 1)},
 			[]Outcome{Accepted, Accepted, Duplicate}, []error{nil, nil, nil}},
 	}
