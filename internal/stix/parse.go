@@ -59,7 +59,7 @@ func ParseWithOptions(data []byte, opts ParseOptions) (*Object, error) {
 		}
 	}
 
-	c := &checker{opts: opts, size: len(data), selectorBudget: selectorBudget(len(data))}
+	c := &checker{opts: opts, size: len(data), data: data, selectorBudget: selectorBudget(len(data))}
 	c.props.list = c.buf[:0]
 	v := validator{data: data, top: &c.props}
 	if len(data) == 0 || v.object(0, 1) != len(data) {

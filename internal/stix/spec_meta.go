@@ -1,6 +1,10 @@
 package stix
 
-import "strconv"
+import (
+	"strconv"
+
+	stixmarking "github.com/stixhub/stixhub/internal/marking"
+)
 
 // The property tables of the STIX Meta Objects (section 7).
 
@@ -14,6 +18,7 @@ func metaSpecs() []typeSpec {
 		}, rules: []objectRule{
 			checkMarkingDefinition,
 			checkMarkingNotCircular,
+			checkMarkingRules,
 		}},
 
 		{name: "language-content", class: classLanguage, props: []propRule{
@@ -58,10 +63,7 @@ func checkMarkingDefinition(c *checker) {
 	rawDef, hasDef := c.props.get("definition")
 	switch {
 	case !hasType && !hasDef:
-		if !c.has("extensions") {
-			c.add("", "a marking-definition must have definition_type and definition, or an extension that defines the marking")
-		}
-		return
+		return // with no extension either, checkMarkingRules reports both missing
 	case !hasType:
 		c.add("definition_type", "required when definition is present")
 		return
@@ -94,6 +96,18 @@ func checkMarkingDefinition(c *checker) {
 			c.add("definition.tlp", "must be white, green, amber or red")
 		case c.id != "" && c.id != want:
 			c.add("id", "must be "+want+", the TLP:"+string(level)+" marking definition: STIX 2.1 permits no other TLP marking definitions")
+		}
+	}
+}
+
+// checkMarkingRules adds the rules of internal/marking for marking
+// definitions (the TLP 2.0 extension form, the fixed TLP 2.0 and 1.0 ids,
+// reserved built-in ids) wherever the rules above found nothing at the same
+// path, so each problem is reported once.
+func checkMarkingRules(c *checker) {
+	for _, p := range stixmarking.Validate(c.data) {
+		if !c.violationAt(p.Path) {
+			c.add(p.Path, p.Reason)
 		}
 	}
 }

@@ -92,12 +92,23 @@ type checker struct {
 	id      string    // the object's id when well formed, else ""
 	defined uint64    // bit i: props.list[i] was checked by a property rule
 	size    int       // length of the object's JSON text
+	data    []byte    // the object's JSON text, for rules that read it whole
 	// selectorBudget is what granular marking selectors may still walk,
 	// in bytes; see selectorBudget.
 	selectorBudget int
 	opts           ParseOptions
 	vs             []Violation
 	truncated      bool
+}
+
+// violationAt reports whether a violation was recorded at path.
+func (c *checker) violationAt(path string) bool {
+	for _, v := range c.vs {
+		if v.Field == path {
+			return true
+		}
+	}
+	return false
 }
 
 // add records a violation.
