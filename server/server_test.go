@@ -742,3 +742,57 @@ func TestEveryOASISExampleIsAccepted(t *testing.T) {
 		t.Errorf("%d distinct objects accepted, the examples hold %d", len(seen), len(all))
 	}
 }
+
+// TestPublishRejectsEachClassOfInvalidObject sends one invalid object per
+// class of rule through the hub; each comes back REJECTED, InvalidArgument,
+// with a violation naming the field, and the valid object beside them is
+// stored.
+func TestPublishRejectsEachClassOfInvalidObject(t *testing.T) {
+	hub := hubtest.Start(t)
+	m := hub.AddMember(t, "Bank A")
+	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	tests := []struct {
+		name  string
+		obj   json.RawMessage
+		field string
+	}{
+		{"required property missing", indicator(t, func(o map[string]any) { delete(o, "valid_from") }), "valid_from"},
+		{"timestamps out of order", indicator(t, func(o map[string]any) { o["modified"] = "2020-01-01T00:00:00.000Z" }), "modified"},
+		{"value out of range", indicator(t, func(o map[string]any) { o["confidence"] = 101 }), "confidence"},
+		{"closed enumeration", raw(`{"type":"malware","spec_version":"2.1","id":"malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b","created":"2024-03-01T10:00:00.000Z","modified":"2024-03-01T10:00:00.000Z","is_family":"yes"}`), "is_family"},
+		{"reference to the wrong type", indicator(t, func(o map[string]any) { o["created_by_ref"] = "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b" }), "created_by_ref"},
+		{"granular marking selector that resolves to nothing", indicator(t, func(o map[string]any) {
+			o["granular_markings"] = []any{map[string]any{"marking_ref": "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "selectors": []string{"labels.[3]"}}}
+		}), "granular_markings[0].selectors[0]"},
+		{"custom property name", indicator(t, func(o map[string]any) { o["x_Acme-Score"] = 1 }), "x_Acme-Score"},
+		{"SCO property", raw(`{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":42}`), "value"},
+		{"STIX pattern", indicator(t, func(o map[string]any) { o["pattern"] = "[ipv4-addr:value = '1.2.3.4'" }), "pattern"},
+		{"marking definition under a TLP id it does not define", raw(`{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--1e2c4237-d469-4144-9c0b-9e5c0c513c49","created":"2017-01-20T00:00:00.000Z","definition_type":"tlp","definition":{"tlp":"red"}}`), "id"},
+	}
+	objs := []json.RawMessage{indicator(t, nil)}
+	for _, tc := range tests {
+		objs = append(objs, tc.obj)
+	}
+	rs, err := hub.Client(t, m).Publish(context.Background(), objs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs[0].GetOutcome() != stixhubv1.Outcome_OUTCOME_ACCEPTED {
+		t.Fatalf("valid object: %v", rs[0].GetError())
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rs[i+1]
+			e := r.GetError()
+			if r.GetOutcome() != stixhubv1.Outcome_OUTCOME_REJECTED || codes.Code(e.GetCode()) != codes.InvalidArgument {
+				t.Fatalf("%v %v, want REJECTED InvalidArgument", r.GetOutcome(), e)
+			}
+			for _, v := range e.GetFieldViolations() {
+				if v.GetField() == tc.field {
+					return
+				}
+			}
+			t.Errorf("no violation at %q: %v", tc.field, e.GetFieldViolations())
+		})
+	}
+}
