@@ -177,7 +177,7 @@ func TestREADMETour(t *testing.T) {
 	if n := bytes.Count(feed, []byte("\n")); n != 231 {
 		t.Errorf("feed.jsonl has %d lines, want 231", n)
 	}
-	for _, want := range []string{"231 verified, 0 failed", "\n76\n", "rejected  indicator--", "key_id: key "} {
+	for _, want := range []string{"231 objects, 231 valid, 0 invalid", "231 verified, 0 failed", "\n76\n", "rejected  indicator--", "key_id: key "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("tour output lacks %q", want)
 		}
