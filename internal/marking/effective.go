@@ -1,12 +1,15 @@
 package marking
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 var (
@@ -124,54 +127,47 @@ func (r *Result) Max() TLP {
 // "granular_markings[0].selectors[1]". A marking property given twice is an
 // error too: JSON readers disagree on which of the two counts.
 func Effective(obj []byte, known Resolver) (*Result, error) {
-	obj = trimSpace(obj)
-	if !validJSON(obj) {
+	obj = jsonscan.TrimSpace(obj)
+	if !jsonscan.Valid(obj) {
 		return nil, errNotJSON
 	}
 	var refs, granular []byte
-	var dup string
-	ok := members(obj, func(name, value []byte) bool {
-		switch {
-		case nameIs(name, "object_marking_refs"):
-			if refs != nil {
-				dup = "object_marking_refs"
-				return false
-			}
-			refs = value
-		case nameIs(name, "granular_markings"):
-			if granular != nil {
-				dup = "granular_markings"
-				return false
-			}
-			granular = value
+	props := jsonscan.NewObjectIter(obj)
+	for props.Next() {
+		name, _ := jsonscan.String(props.Name())
+		var slot *[]byte
+		switch string(name) {
+		case "object_marking_refs":
+			slot = &refs
+		case "granular_markings":
+			slot = &granular
+		default:
+			continue
 		}
-		return true
-	})
-	if !ok {
-		return nil, errNotObject
+		if *slot != nil {
+			// Readers disagree on which of two same-named properties
+			// counts; a marking must not depend on the reader.
+			return nil, errors.New(string(name) + ": appears twice")
+		}
+		*slot = props.Value()
 	}
-	if dup != "" {
-		// Readers disagree on which of two same-named properties counts;
-		// a marking must not depend on the reader.
-		return nil, errors.New(dup + ": appears twice")
+	if props.Err() != nil {
+		return nil, errNotObject
 	}
 
 	c := collector{known: known}
 	r := &Result{}
 	if refs != nil {
-		if !elements(refs, func(i int, v []byte) bool {
-			id, err := markingID(v)
+		it := jsonscan.NewArrayIter(refs)
+		for it.Next() {
+			id, err := markingID(it.Value())
 			if err != nil {
-				c.err = fmt.Errorf("object_marking_refs[%d]: %w", i, err)
-				return false
+				return nil, fmt.Errorf("object_marking_refs[%d]: %w", it.Index(), err)
 			}
 			r.TLP = max(r.TLP, c.add(r, id))
-			return true
-		}) {
-			return nil, fmt.Errorf("object_marking_refs: must be a list, not %s", kind(refs))
 		}
-		if c.err != nil {
-			return nil, c.err
+		if it.Err() != nil {
+			return nil, fmt.Errorf("object_marking_refs: must be a list, not %s", kind(refs))
 		}
 	}
 	if granular != nil {
@@ -187,7 +183,6 @@ type collector struct {
 	known     Resolver
 	selectors *Selectors          // made on the first granular marking
 	listed    map[string]struct{} // ids already in a list of the Result
-	err       error
 }
 
 // add records the marking id in r and returns its TLP level (Unknown for
@@ -228,14 +223,14 @@ func (c *collector) list(list *[]string, id string) {
 
 // markingID reads a reference to a marking-definition.
 func markingID(raw []byte) (string, error) {
-	id, ok := unquote(raw)
+	id, ok := jsonscan.String(raw)
 	if !ok {
 		return "", fmt.Errorf("must be a string, not %s", kind(raw))
 	}
-	if !strings.HasPrefix(id, "marking-definition--") {
+	if !bytes.HasPrefix(id, []byte("marking-definition--")) {
 		return "", errors.New("must reference a marking-definition")
 	}
-	return id, nil
+	return string(id), nil
 }
 
 // applied is one selector of one granular marking.
@@ -248,15 +243,16 @@ type applied struct {
 // granular reads the granular_markings list raw of obj into r.Granular.
 func (c *collector) granular(r *Result, obj, raw []byte) error {
 	var marks []applied
-	var err error
-	if !elements(raw, func(i int, gm []byte) bool {
-		marks, err = c.granularMarking(r, obj, gm, "granular_markings["+strconv.Itoa(i)+"]", marks)
-		return err == nil
-	}) {
-		return fmt.Errorf("granular_markings: must be a list, not %s", kind(raw))
+	it := jsonscan.NewArrayIter(raw)
+	for it.Next() {
+		var err error
+		marks, err = c.granularMarking(r, obj, it.Value(), "granular_markings["+strconv.Itoa(it.Index())+"]", marks)
+		if err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
+	if it.Err() != nil {
+		return fmt.Errorf("granular_markings: must be a list, not %s", kind(raw))
 	}
 
 	r.Granular = combine(marks, r.TLP)
@@ -356,31 +352,29 @@ func compareSelectors(a, b string) int {
 // one applied entry per selector to marks.
 func (c *collector) granularMarking(r *Result, obj, gm []byte, path string, marks []applied) ([]applied, error) {
 	var selectors, ref, lang []byte
-	var dup string
-	if !members(gm, func(name, value []byte) bool {
+	props := jsonscan.NewObjectIter(gm)
+	for props.Next() {
+		name, _ := jsonscan.String(props.Name())
 		var slot *[]byte
-		switch {
-		case nameIs(name, "selectors"):
+		switch string(name) {
+		case "selectors":
 			slot = &selectors
-		case nameIs(name, "marking_ref"):
+		case "marking_ref":
 			slot = &ref
-		case nameIs(name, "lang"):
+		case "lang":
 			slot = &lang
 		default:
-			return true
+			continue
 		}
 		if *slot != nil {
-			dup, _ = unquote(name)
-			return false
+			return marks, fmt.Errorf("%s.%s: appears twice", path, name)
 		}
-		*slot = value
-		return true
-	}) {
+		*slot = props.Value()
+	}
+	if props.Err() != nil {
 		return marks, fmt.Errorf("%s: must be an object, not %s", path, kind(gm))
 	}
 	switch {
-	case dup != "":
-		return marks, fmt.Errorf("%s.%s: appears twice", path, dup)
 	case selectors == nil:
 		return marks, fmt.Errorf("%s.selectors: required", path)
 	case ref == nil && lang == nil:
@@ -399,37 +393,32 @@ func (c *collector) granularMarking(r *Result, obj, gm []byte, path string, mark
 		}
 		level = c.add(r, id)
 	} else {
-		var ok bool
-		if language, ok = unquote(lang); !ok || language == "" {
+		s, ok := jsonscan.String(lang)
+		if !ok || len(s) == 0 {
 			return marks, fmt.Errorf("%s.lang: must be a language code", path)
 		}
+		language = string(s)
 	}
 
-	var err error
-	n := 0
-	if !elements(selectors, func(i int, v []byte) bool {
-		n++
-		sel, ok := unquote(v)
+	it := jsonscan.NewArrayIter(selectors)
+	for it.Next() {
+		s, ok := jsonscan.String(it.Value())
 		if !ok {
-			err = fmt.Errorf("%s.selectors[%d]: must be a string, not %s", path, i, kind(v))
-			return false
+			return marks, fmt.Errorf("%s.selectors[%d]: must be a string, not %s", path, it.Index(), kind(it.Value()))
 		}
+		sel := string(s)
 		if c.selectors == nil {
 			c.selectors = &Selectors{newSelectorIndex(obj)}
 		}
-		if _, rerr := c.selectors.Resolve(sel); rerr != nil {
-			err = fmt.Errorf("%s.selectors[%d]: %w", path, i, rerr)
-			return false
+		if _, err := c.selectors.Resolve(sel); err != nil {
+			return marks, fmt.Errorf("%s.selectors[%d]: %w", path, it.Index(), err)
 		}
 		marks = append(marks, applied{selector: sel, tlp: level, lang: language})
-		return true
-	}) {
+	}
+	if it.Err() != nil {
 		return marks, fmt.Errorf("%s.selectors: must be a list, not %s", path, kind(selectors))
 	}
-	if err != nil {
-		return marks, err
-	}
-	if n == 0 {
+	if it.Index() < 0 {
 		return marks, fmt.Errorf("%s.selectors: must not be empty", path)
 	}
 	return marks, nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // SelectorError reports a granular-marking selector that does not select
@@ -67,8 +69,8 @@ type Selectors struct {
 // NewSelectors returns a Selectors for the STIX object obj, or an error if
 // obj is not a JSON object. obj must not change while the Selectors is used.
 func NewSelectors(obj []byte) (*Selectors, error) {
-	obj = trimSpace(obj)
-	if !validJSON(obj) {
+	obj = jsonscan.TrimSpace(obj)
+	if !jsonscan.Valid(obj) {
 		return nil, errNotJSON
 	}
 	if len(obj) == 0 || obj[0] != '{' {
@@ -135,12 +137,12 @@ func (ix *selectorIndex) members(container []byte) (map[string]member, error) {
 		return nil, err
 	}
 	m := map[string]member{}
-	members(container, func(rawName, value []byte) bool {
-		name, _ := unquote(rawName)
-		_, seen := m[name]
-		m[name] = member{value: value, dup: seen}
-		return true
-	})
+	it := jsonscan.NewObjectIter(container)
+	for it.Next() {
+		name, _ := jsonscan.String(it.Name())
+		_, seen := m[string(name)]
+		m[string(name)] = member{value: it.Value(), dup: seen}
+	}
 	if ix.objects == nil {
 		ix.objects = map[int]map[string]member{}
 	}
@@ -158,10 +160,10 @@ func (ix *selectorIndex) elements(container []byte) ([][]byte, error) {
 		return nil, err
 	}
 	var l [][]byte
-	elements(container, func(_ int, value []byte) bool {
-		l = append(l, value)
-		return true
-	})
+	it := jsonscan.NewArrayIter(container)
+	for it.Next() {
+		l = append(l, it.Value())
+	}
 	if ix.lists == nil {
 		ix.lists = map[int][][]byte{}
 	}

@@ -1,7 +1,6 @@
 package marking
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -144,22 +143,6 @@ func TestResolveSelectorBudget(t *testing.T) {
 	obj = `{"a":` + strings.Repeat("[", 50) + strings.Repeat("]", 50) + "}"
 	if _, err := ResolveSelector([]byte(obj), "a"+strings.Repeat(".[0]", 49)); err != nil {
 		t.Fatalf("shallow: %v", err)
-	}
-}
-
-// TestValidJSONDepth: the nesting limit is encoding/json's.
-func TestValidJSONDepth(t *testing.T) {
-	for _, depth := range []int{maxDepth - 1, maxDepth, maxDepth + 1} {
-		for _, open := range []string{"[", `{"a":`} {
-			closing := "]"
-			if open != "[" {
-				closing = "}"
-			}
-			data := []byte(strings.Repeat(open, depth) + "1" + strings.Repeat(closing, depth))
-			if got, want := validJSON(data), json.Valid(data); got != want || got != (depth <= maxDepth) {
-				t.Errorf("depth %d %s: validJSON = %v, json.Valid = %v", depth, open, got, want)
-			}
-		}
 	}
 }
 

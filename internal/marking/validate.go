@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // Problem is one thing wrong with a marking-definition.
@@ -44,7 +46,7 @@ func (p Problem) String() string {
 // (created, spec_version ...) are internal/stix's to check, not this.
 func Validate(def []byte) []Problem {
 	var v validation
-	v.run(trimSpace(def))
+	v.run(jsonscan.TrimSpace(def))
 	return v.problems
 }
 
@@ -52,7 +54,7 @@ func Validate(def []byte) []Problem {
 // means, or an error listing its problems.
 func ParseDefinition(def []byte) (Definition, error) {
 	var v validation
-	v.run(trimSpace(def))
+	v.run(jsonscan.TrimSpace(def))
 	if len(v.problems) > 0 {
 		msgs := make([]string, len(v.problems))
 		for i, p := range v.problems {
@@ -79,7 +81,7 @@ type props struct {
 }
 
 func (v *validation) run(def []byte) {
-	if !validJSON(def) {
+	if !jsonscan.Valid(def) {
 		v.add("", "not valid JSON")
 		return
 	}
@@ -90,33 +92,37 @@ func (v *validation) run(def []byte) {
 		"extensions": &p.extensions, "object_marking_refs": &p.markingRefs,
 		"granular_markings": &p.granular,
 	}
-	if !members(def, func(rawName, value []byte) bool {
-		name, _ := unquote(rawName)
-		if slot, ok := slots[name]; ok {
+	it := jsonscan.NewObjectIter(def)
+	for it.Next() {
+		name, _ := jsonscan.String(it.Name())
+		if slot, ok := slots[string(name)]; ok {
 			if *slot != nil {
-				v.add(name, "appears twice")
+				v.add(string(name), "appears twice")
 			}
-			*slot = value
+			*slot = it.Value()
 		}
-		return true
-	}) {
+	}
+	if it.Err() != nil {
 		v.add("", "not a JSON object")
 		return
 	}
 
-	if typ, ok := unquote(p.typ); !ok || typ != "marking-definition" {
+	if typ, ok := jsonscan.String(p.typ); !ok || string(typ) != "marking-definition" {
 		v.add("type", "must be marking-definition")
 	}
-	id, ok := unquote(p.id)
+	rawID, ok := jsonscan.String(p.id)
+	id := string(rawID)
 	if !ok || !strings.HasPrefix(id, "marking-definition--") {
 		v.add("id", "must be a marking-definition id")
 	}
 	v.def.ID = id
 	var name string
 	if p.name != nil {
-		if name, ok = unquote(p.name); !ok {
+		s, ok := jsonscan.String(p.name)
+		if !ok {
 			v.add("name", "must be a string, not "+kind(p.name))
 		}
+		name = string(s)
 	}
 
 	// What the object says it is, from the definition_type form, the TLP
@@ -165,7 +171,8 @@ func (v *validation) run(def []byte) {
 // definitionForm checks definition_type and definition, and returns the TLP
 // 1.0 level they express, if any.
 func (v *validation) definitionForm(p props) TLP {
-	definitionType, ok := unquote(p.definitionType)
+	rawType, ok := jsonscan.String(p.definitionType)
+	definitionType := string(rawType)
 	if !ok || definitionType == "" {
 		v.add("definition_type", "must be a non-empty string")
 		return Unknown
@@ -182,12 +189,12 @@ func (v *validation) definitionForm(p props) TLP {
 	switch definitionType {
 	case "statement", "tlp":
 		want := definitionType
-		members(p.definition, func(name, value []byte) bool {
-			if nameIs(name, want) {
-				field = value
+		it := jsonscan.NewObjectIter(p.definition)
+		for it.Next() {
+			if name, _ := jsonscan.String(it.Name()); string(name) == want {
+				field = it.Value()
 			}
-			return true
-		})
+		}
 		if field == nil {
 			v.add("definition."+want, "required")
 			return Unknown
@@ -195,16 +202,16 @@ func (v *validation) definitionForm(p props) TLP {
 	default:
 		return Unknown
 	}
-	s, ok := unquote(field)
+	s, ok := jsonscan.String(field)
 	if !ok {
 		v.add("definition."+definitionType, "must be a string, not "+kind(field))
 		return Unknown
 	}
 	if definitionType == "statement" {
-		v.def.Kind, v.def.Statement = KindStatement, s
+		v.def.Kind, v.def.Statement = KindStatement, string(s)
 		return Unknown
 	}
-	switch s {
+	switch string(s) {
 	case "white":
 		return Clear
 	case "green":
@@ -222,12 +229,13 @@ func (v *validation) definitionForm(p props) TLP {
 // returns the level it expresses.
 func (v *validation) extensionsForm(raw []byte) (found bool, level TLP) {
 	var ext []byte
-	if !members(raw, func(name, value []byte) bool {
-		if nameIs(name, TLP2ExtensionID) {
-			ext = value
+	exts := jsonscan.NewObjectIter(raw)
+	for exts.Next() {
+		if name, _ := jsonscan.String(exts.Name()); string(name) == TLP2ExtensionID {
+			ext = exts.Value()
 		}
-		return true
-	}) {
+	}
+	if exts.Err() != nil {
 		v.add("extensions", "must be an object, not "+kind(raw))
 		return false, Unknown
 	}
@@ -236,40 +244,40 @@ func (v *validation) extensionsForm(raw []byte) (found bool, level TLP) {
 	}
 	path := "extensions." + TLP2ExtensionID
 	var extType, tlp []byte
-	if !members(ext, func(rawName, value []byte) bool {
-		name, _ := unquote(rawName)
-		switch name {
+	props := jsonscan.NewObjectIter(ext)
+	for props.Next() {
+		switch name, _ := jsonscan.String(props.Name()); string(name) {
 		case "extension_type":
-			extType = value
+			extType = props.Value()
 		case "tlp_2_0":
-			tlp = value
+			tlp = props.Value()
 		default:
 			// The extension's schema allows no other properties.
-			v.add(path+"."+name, "not a property of the TLP 2.0 extension")
+			v.add(path+"."+string(name), "not a property of the TLP 2.0 extension")
 		}
-		return true
-	}) {
+	}
+	if props.Err() != nil {
 		v.add(path, "must be an object, not "+kind(ext))
 		return true, Unknown
 	}
-	if s, ok := unquote(extType); !ok || s != "property-extension" {
+	if s, ok := jsonscan.String(extType); !ok || string(s) != "property-extension" {
 		v.add(path+".extension_type", "must be property-extension")
 	}
-	s, ok := unquote(tlp)
+	s, ok := jsonscan.String(tlp)
 	switch {
 	case tlp == nil:
 		v.add(path+".tlp_2_0", "required")
 	case !ok:
 		v.add(path+".tlp_2_0", "must be a string, not "+kind(tlp))
-	case s == "clear":
+	case string(s) == "clear":
 		level = Clear
-	case s == "green":
+	case string(s) == "green":
 		level = Green
-	case s == "amber":
+	case string(s) == "amber":
 		level = Amber
-	case s == "amber+strict":
+	case string(s) == "amber+strict":
 		level = AmberStrict
-	case s == "red":
+	case string(s) == "red":
 		level = Red
 	default:
 		v.add(path+".tlp_2_0", "must be clear, green, amber, amber+strict or red")
@@ -284,23 +292,24 @@ func (v *validation) noSelfReference(id string, p props) {
 	if id == "" {
 		return
 	}
-	elements(p.markingRefs, func(i int, ref []byte) bool {
-		if s, _ := unquote(ref); s == id {
-			v.add("object_marking_refs["+strconv.Itoa(i)+"]", "must not reference the marking-definition itself")
+	refs := jsonscan.NewArrayIter(p.markingRefs)
+	for refs.Next() {
+		if s, _ := jsonscan.String(refs.Value()); string(s) == id {
+			v.add("object_marking_refs["+strconv.Itoa(refs.Index())+"]", "must not reference the marking-definition itself")
 		}
-		return true
-	})
-	elements(p.granular, func(i int, gm []byte) bool {
-		members(gm, func(name, ref []byte) bool {
-			if nameIs(name, "marking_ref") {
-				if s, _ := unquote(ref); s == id {
-					v.add("granular_markings["+strconv.Itoa(i)+"].marking_ref", "must not reference the marking-definition itself")
-				}
+	}
+	gms := jsonscan.NewArrayIter(p.granular)
+	for gms.Next() {
+		gm := jsonscan.NewObjectIter(gms.Value())
+		for gm.Next() {
+			if name, _ := jsonscan.String(gm.Name()); string(name) != "marking_ref" {
+				continue
 			}
-			return true
-		})
-		return true
-	})
+			if s, _ := jsonscan.String(gm.Value()); string(s) == id {
+				v.add("granular_markings["+strconv.Itoa(gms.Index())+"].marking_ref", "must not reference the marking-definition itself")
+			}
+		}
+	}
 }
 
 // tlp1Label names a level as TLP 1.0 does: TLP:WHITE for Clear.

@@ -1,6 +1,10 @@
 package stix
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
+)
 
 // Extensions (sections 3.2, 3.10, 7.3 and 11.3). The extensions property is
 // a dictionary; each key is one of:
@@ -39,16 +43,16 @@ var predefinedExtensionOwners = map[string]string{
 
 // checkExtensions checks the extensions dictionary of an object.
 func checkExtensions(c *checker, raw []byte) {
-	it := newObjectIter(raw)
-	if it.err {
+	it := jsonscan.NewObjectIter(raw)
+	if it.Err() != nil {
 		c.add("", "must be an object (dictionary of extensions)")
 		return
 	}
 	var seen nameSet
 	count := 0
-	for it.next() {
+	for it.Next() {
 		count++
-		key, ok := jsonString(it.name)
+		key, ok := jsonscan.String(it.Name())
 		if !ok {
 			continue
 		}
@@ -56,7 +60,7 @@ func checkExtensions(c *checker, raw []byte) {
 		if seen.add(key) {
 			c.add("", "duplicate extension")
 		} else {
-			c.checkExtension(key, it.value)
+			c.checkExtension(key, it.Value())
 		}
 		if len(c.vs) > n {
 			c.prefix(n, keySegment(key))
@@ -120,15 +124,15 @@ func isCustomExtensionName(key []byte) bool {
 // checkDefinedExtension checks the instance of an extension defined by an
 // extension-definition object (section 7.3).
 func (c *checker) checkDefinedExtension(value []byte) {
-	it := newObjectIter(value)
-	if it.err {
+	it := jsonscan.NewObjectIter(value)
+	if it.Err() != nil {
 		c.add("", "must be an object (the extension's properties)")
 		return
 	}
 	var seen nameSet
 	var extType []byte
-	for it.next() {
-		name, ok := jsonString(it.name)
+	for it.Next() {
+		name, ok := jsonscan.String(it.Name())
 		if !ok {
 			continue
 		}
@@ -137,10 +141,10 @@ func (c *checker) checkDefinedExtension(value []byte) {
 		case seen.add(name):
 			c.add("", "duplicate property")
 		case string(name) == "extension_type":
-			extType = it.value
-			checkExtensionType(c, it.value)
+			extType = it.Value()
+			checkExtensionType(c, it.Value())
 		default:
-			c.checkCustomProperty(name, it.value)
+			c.checkCustomProperty(name, it.Value())
 		}
 		if len(c.vs) > n {
 			c.prefix(n, keySegment(name))
@@ -150,7 +154,7 @@ func (c *checker) checkDefinedExtension(value []byte) {
 		c.add("extension_type", "required: extensions defined by an extension-definition must say their extension_type")
 		return
 	}
-	s, _ := jsonString(extType)
+	s, _ := jsonscan.String(extType)
 	switch string(s) {
 	case "new-sdo", "new-sco", "new-sro":
 		// This mechanism must not redefine the types of the specification.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // addSeeds adds the rule-test objects and a few real ones to f's corpus.
@@ -64,10 +66,10 @@ func FuzzParse(f *testing.F) {
 		}
 
 		// Parse's own JSON validator agrees with encoding/json plus UTF-8.
-		trimmed := trimSpace(data)
+		trimmed := jsonscan.TrimSpace(data)
 		std := json.Valid(trimmed) && utf8.Valid(trimmed)
-		if got := validJSON(trimmed); got != std {
-			t.Fatalf("validJSON = %v, json.Valid && utf8.Valid = %v", got, std)
+		if got := jsonscan.Valid(trimmed); got != std {
+			t.Fatalf("jsonscan.Valid = %v, json.Valid && utf8.Valid = %v", got, std)
 		}
 
 		if err != nil {
@@ -139,10 +141,10 @@ func FuzzReadObjects(f *testing.F) {
 			return
 		}
 		for i, raw := range raws {
-			if len(raw) == 0 || raw[0] != '{' || !validJSON(raw) {
+			if len(raw) == 0 || raw[0] != '{' || !jsonscan.Valid(raw) {
 				t.Fatalf("object %d is not a JSON object: %q", i, raw)
 			}
-			if !bytes.Equal(raw, trimSpace(raw)) {
+			if !bytes.Equal(raw, jsonscan.TrimSpace(raw)) {
 				t.Fatalf("object %d is not trimmed: %q", i, raw)
 			}
 			if !bytes.Contains(data, raw) {
@@ -150,8 +152,8 @@ func FuzzReadObjects(f *testing.F) {
 			}
 		}
 		// A single object that is not a bundle comes back whole.
-		doc := trimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
-		if validJSON(doc) && doc[0] == '{' {
+		doc := jsonscan.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+		if jsonscan.Valid(doc) && doc[0] == '{' {
 			var head struct{ Type any }
 			if json.Unmarshal(doc, &head) == nil && head.Type != "bundle" {
 				if len(raws) != 1 || !bytes.Equal(raws[0], doc) {

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // This file holds the value kinds of STIX 2.1 (section 2 of the
@@ -130,7 +132,7 @@ func floatIn(lo, hi float64, describe string) valueCheck {
 // checkTimestamp requires a STIX timestamp. Top-level timestamps use
 // timestampProp instead, which caches the parsed value.
 func checkTimestamp(c *checker, raw []byte) {
-	s, ok := jsonString(raw)
+	s, ok := jsonscan.String(raw)
 	if ok {
 		_, ok = parseTimestamp(s)
 	}
@@ -144,7 +146,7 @@ func checkTimestamp(c *checker, raw []byte) {
 func enumOf(name string, values ...string) valueCheck {
 	describe := "must be one of the " + name + " values: " + strings.Join(values, ", ")
 	return func(c *checker, raw []byte) {
-		s, ok := jsonString(raw)
+		s, ok := jsonscan.String(raw)
 		if ok {
 			for _, v := range values {
 				if string(s) == v {
@@ -161,22 +163,22 @@ func enumOf(name string, values ...string) valueCheck {
 // (section 2.12).
 func listOf(elem valueCheck) valueCheck {
 	return func(c *checker, raw []byte) {
-		it := newArrayIter(raw)
-		if it.err {
+		it := jsonscan.NewArrayIter(raw)
+		if it.Err() != nil {
 			c.add("", "must be an array")
 			return
 		}
-		for it.next() {
+		for it.Next() {
 			// The element check reports paths relative to the element;
 			// prefix them afterwards, so that the common case (no
 			// violation) builds no path strings.
 			n := len(c.vs)
-			elem(c, it.value)
+			elem(c, it.Value())
 			if len(c.vs) > n {
-				c.prefix(n, "["+strconv.Itoa(it.index)+"]")
+				c.prefix(n, "["+strconv.Itoa(it.Index())+"]")
 			}
 		}
-		if it.index < 0 {
+		if it.Index() < 0 {
 			c.add("", "must not be empty: omit the property instead")
 		}
 	}
@@ -237,16 +239,16 @@ func dictOf(value valueCheck) valueCheck {
 // checkDict checks a dictionary whose keys have at least minLen characters
 // and whose entries pass entry.
 func (c *checker) checkDict(raw []byte, minLen int, entry entryCheck) {
-	it := newObjectIter(raw)
-	if it.err {
+	it := jsonscan.NewObjectIter(raw)
+	if it.Err() != nil {
 		c.add("", "must be an object (dictionary)")
 		return
 	}
 	var seen nameSet
 	count := 0
-	for it.next() {
+	for it.Next() {
 		count++
-		key, ok := jsonString(it.name)
+		key, ok := jsonscan.String(it.Name())
 		if !ok {
 			continue
 		}
@@ -261,7 +263,7 @@ func (c *checker) checkDict(raw []byte, minLen int, entry entryCheck) {
 				c.add("", "invalid key: must be 1-250 characters of a-z, A-Z, 0-9, '-' and '_'")
 			}
 		default:
-			entry(c, key, it.value)
+			entry(c, key, it.Value())
 		}
 		if len(c.vs) > n {
 			c.prefix(n, keySegment(key))
@@ -311,7 +313,7 @@ func hexDigest(n int) func(s []byte) bool {
 			return false
 		}
 		for _, b := range s {
-			if !isHex(b) {
+			if !jsonscan.IsHex(b) {
 				return false
 			}
 		}
@@ -376,7 +378,7 @@ func checkHashes(c *checker, raw []byte) {
 
 // checkHashEntry checks the digest raw of algorithm key.
 func checkHashEntry(c *checker, key, raw []byte) {
-	s, ok := jsonString(raw)
+	s, ok := jsonscan.String(raw)
 	if !ok || len(s) == 0 {
 		c.add("", "must be a non-empty string")
 		return
@@ -393,7 +395,7 @@ func checkHashEntry(c *checker, key, raw []byte) {
 // checkHex requires a hex value (section 2.8): an even number of the
 // characters 0-9 and a-f (lower case, as the specification requires).
 func checkHex(c *checker, raw []byte) {
-	s, ok := jsonString(raw)
+	s, ok := jsonscan.String(raw)
 	if ok && len(s)%2 == 0 {
 		for _, b := range s {
 			if !(b >= '0' && b <= '9' || b >= 'a' && b <= 'f') {
@@ -416,7 +418,7 @@ func isBase64Char(b byte) bool {
 // checkBinary requires a binary value (section 2.1): standard base64 with
 // padding (RFC 4648 section 4).
 func checkBinary(c *checker, raw []byte) {
-	s, ok := jsonString(raw)
+	s, ok := jsonscan.String(raw)
 	if ok {
 		ok = validBase64(s)
 	}
@@ -446,7 +448,7 @@ func validBase64(s []byte) bool {
 
 // checkLangTag requires an RFC 5646 language tag.
 func checkLangTag(c *checker, raw []byte) {
-	if s, ok := jsonString(raw); !ok || !validLangTag(s) {
+	if s, ok := jsonscan.String(raw); !ok || !validLangTag(s) {
 		c.add("", "must be an RFC 5646 language tag, e.g. en or de-CH")
 	}
 }
@@ -466,7 +468,7 @@ func validURL(s []byte) bool {
 		b := s[i]
 		switch {
 		case b == '%':
-			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			if i+2 >= len(s) || !jsonscan.IsHex(s[i+1]) || !jsonscan.IsHex(s[i+2]) {
 				return false
 			}
 			i += 2
@@ -481,7 +483,7 @@ func validURL(s []byte) bool {
 
 // checkURL requires a URL (RFC 3986).
 func checkURL(c *checker, raw []byte) {
-	if s, ok := jsonString(raw); !ok || !validURL(s) {
+	if s, ok := jsonscan.String(raw); !ok || !validURL(s) {
 		c.add("", "must be a URL (RFC 3986) with a scheme, e.g. https://example.com/a")
 	}
 }
@@ -489,7 +491,7 @@ func checkURL(c *checker, raw []byte) {
 // checkIPv4 requires one or more IPv4 addresses in CIDR notation; the /32
 // suffix may be omitted.
 func checkIPv4(c *checker, raw []byte) {
-	if s, ok := jsonString(raw); !ok || !validCIDR(s, true) {
+	if s, ok := jsonscan.String(raw); !ok || !validCIDR(s, true) {
 		c.add("", "must be an IPv4 address or CIDR block, e.g. 198.51.100.3 or 198.51.100.0/24")
 	}
 }
@@ -497,7 +499,7 @@ func checkIPv4(c *checker, raw []byte) {
 // checkIPv6 requires one or more IPv6 addresses in CIDR notation; the /128
 // suffix may be omitted.
 func checkIPv6(c *checker, raw []byte) {
-	if s, ok := jsonString(raw); !ok || !validCIDR(s, false) {
+	if s, ok := jsonscan.String(raw); !ok || !validCIDR(s, false) {
 		c.add("", "must be an IPv6 address or CIDR block, e.g. 2001:db8::1 or 2001:db8::/96")
 	}
 }
@@ -515,7 +517,7 @@ func validCIDR(s []byte, v4 bool) bool {
 // checkMAC requires a colon-delimited, lower-case MAC-48 address with
 // leading zeros, e.g. 00:00:ab:cd:ef:01.
 func checkMAC(c *checker, raw []byte) {
-	s, ok := jsonString(raw)
+	s, ok := jsonscan.String(raw)
 	if ok && len(s) == 17 {
 		for i, b := range s {
 			if i%3 == 2 {
@@ -537,7 +539,7 @@ func checkMAC(c *checker, raw []byte) {
 // start nor end with a hyphen), allowing the non-ASCII labels of IDNA (RFC
 // 5890) and a final root dot.
 func checkDomainName(c *checker, raw []byte) {
-	if s, ok := jsonString(raw); !ok || !validDomainName(s) {
+	if s, ok := jsonscan.String(raw); !ok || !validDomainName(s) {
 		c.add("", "must be a domain name (RFC 1034), e.g. example.com")
 	}
 }
@@ -563,7 +565,7 @@ func validDomainName(s []byte) bool {
 // checkEmailAddress requires an RFC 5322 addr-spec, local@domain, without
 // a display name.
 func checkEmailAddress(c *checker, raw []byte) {
-	if s, ok := jsonString(raw); !ok || !validAddrSpec(s) {
+	if s, ok := jsonscan.String(raw); !ok || !validAddrSpec(s) {
 		c.add("", "must be an email address local@domain (RFC 5322 addr-spec) without a display name")
 	}
 }
@@ -594,7 +596,7 @@ func validAddrSpec(s []byte) bool {
 // checkCPE requires the shape of a CPE 2.3 formatted string: "cpe:2.3:",
 // a part (a, h, o, * or -) and ten more colon-separated components.
 func checkCPE(c *checker, raw []byte) {
-	if s, ok := jsonString(raw); !ok || !validCPE23(s) {
+	if s, ok := jsonscan.String(raw); !ok || !validCPE23(s) {
 		c.add("", "must be a CPE 2.3 formatted string, e.g. cpe:2.3:a:microsoft:word:2000:*:*:*:*:*:*:*")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // Parse decodes one STIX 2.1 object from JSON and validates it against the
@@ -48,21 +50,20 @@ type ParseOptions struct {
 
 // ParseWithOptions is Parse with opts.
 func ParseWithOptions(data []byte, opts ParseOptions) (*Object, error) {
-	data = trimSpace(data)
+	data = jsonscan.TrimSpace(data)
 	if len(data) > 0 && data[0] != '{' {
-		if !validJSON(data) {
+		if !jsonscan.Valid(data) {
 			return nil, invalidJSON(data)
 		}
 		return nil, &ValidationError{
-			Violations: []Violation{{Description: "must be a JSON object, not " + jsonKind(data)}},
+			Violations: []Violation{{Description: "must be a JSON object, not " + jsonscan.Kind(data)}},
 			cause:      ErrNotObject,
 		}
 	}
 
 	c := &checker{opts: opts, size: len(data), data: data, selectorBudget: selectorBudget(len(data))}
 	c.props.list = c.buf[:0]
-	v := validator{data: data, top: &c.props}
-	if len(data) == 0 || v.object(0, 1) != len(data) {
+	if !jsonscan.ValidObject(data, c.props.add) {
 		return nil, invalidJSON(data)
 	}
 	c.reportDuplicates()
@@ -96,7 +97,7 @@ func invalidJSON(data []byte) *ValidationError {
 // errNotUTF8 describes text that is not valid UTF-8.
 var errNotUTF8 = errors.New("not valid UTF-8")
 
-// jsonError explains why data, which validJSON refused, is not JSON text,
+// jsonError explains why data, which jsonscan.Valid refused, is not JSON text,
 // and returns the offset of the problem: the first byte that is not UTF-8,
 // or the byte at which encoding/json gave up (its *json.SyntaxError).
 func jsonError(data []byte) (off int, err error) {
@@ -115,7 +116,7 @@ func jsonError(data []byte) (off int, err error) {
 		return int(se.Offset) - 1, err
 	}
 	if err == nil {
-		// encoding/json and validJSON agree on all UTF-8 text (the fuzz
+		// encoding/json and jsonscan.Valid agree on all UTF-8 text (the fuzz
 		// tests check it), so this is not reached.
 		err = errors.New("refused by the validator")
 	}
@@ -131,7 +132,7 @@ func (c *checker) object(id string) *Object {
 	o.Created, _ = c.timestamp("created")
 	o.Modified, _ = c.timestamp("modified")
 	if raw, ok := c.props.get("created_by_ref"); ok {
-		s, _ := jsonString(raw)
+		s, _ := jsonscan.String(raw)
 		o.CreatedByRef = string(s)
 	}
 	return o
@@ -208,7 +209,7 @@ func (m *members) findHashed(name string, h uint32) (pos, slot int) {
 // duplicated if it is already there. Names are unescaped, so "\u0074ype"
 // duplicates "type".
 func (m *members) add(lit, value []byte) {
-	name, ok := jsonString(lit)
+	name, ok := jsonscan.String(lit)
 	if !ok {
 		return // cannot happen: the validator checked lit
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // prop is one top-level property of a test object: a name and a raw JSON
@@ -538,8 +540,8 @@ func TestParseDeepNesting(t *testing.T) {
 		depth int
 		ok    bool
 	}{
-		{"nesting within encoding/json's limit", maxDepth - 1, true},
-		{"nesting beyond encoding/json's limit", maxDepth + 10, false},
+		{"nesting within encoding/json's limit", jsonscan.MaxDepth - 1, true},
+		{"nesting beyond encoding/json's limit", jsonscan.MaxDepth + 10, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -549,5 +551,18 @@ func TestParseDeepNesting(t *testing.T) {
 				t.Errorf("Parse error = %.80v, want ok=%v", err, tt.ok)
 			}
 		})
+	}
+}
+
+// TestParseRefusesMalformedJSON: truncated and malformed text is refused
+// before any rule reads it.
+func TestParseRefusesMalformedJSON(t *testing.T) {
+	for _, in := range []string{
+		``, `{`, `[`, `{"a"`, `{"a":`, `{"a":1`, `{"a":1,`, `{"a" 1}`, `{"a":1 "b":2}`,
+		`{1:2}`, `["abc`, `[1 2]`, `[1,`, `{"a":"\`, `[{]`, `["\"]`, `{"a":}`, `[,]`,
+	} {
+		if _, err := Parse([]byte(in)); err == nil {
+			t.Errorf("Parse(%q) succeeded", in)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // ReadObjects reads a STIX input in any of three shapes and returns the raw
@@ -32,13 +34,13 @@ func ReadObjects(r io.Reader) ([]json.RawMessage, error) {
 		return nil, fmt.Errorf("read STIX input: %w", err)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	doc := trimSpace(data)
+	doc := jsonscan.TrimSpace(data)
 	if len(doc) == 0 {
 		return nil, nil
 	}
-	if validJSON(doc) || !firstLineIsJSON(data) {
+	if jsonscan.Valid(doc) || !firstLineIsJSON(data) {
 		// One document, possibly spread over many lines.
-		base := skipSpace(data, 0)
+		base := jsonscan.SkipSpace(data, 0)
 		return readDocument(nil, base, doc, func(off int) string {
 			line, col := lineCol(data, off)
 			return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col)
@@ -55,7 +57,7 @@ func ReadObjects(r io.Reader) ([]json.RawMessage, error) {
 		} else {
 			rest = nil
 		}
-		text := trimSpace(line)
+		text := jsonscan.TrimSpace(line)
 		if len(text) == 0 {
 			continue
 		}
@@ -78,8 +80,8 @@ func firstLineIsJSON(data []byte) bool {
 		} else {
 			data = nil
 		}
-		if line = trimSpace(line); len(line) > 0 {
-			return validJSON(line)
+		if line = jsonscan.TrimSpace(line); len(line) > 0 {
+			return jsonscan.Valid(line)
 		}
 	}
 	return false
@@ -89,12 +91,12 @@ func firstLineIsJSON(data []byte) bool {
 // to out. doc is the trimmed document; base is its offset in the whole input,
 // and where names an offset in the input for error messages.
 func readDocument(out []json.RawMessage, base int, doc []byte, where func(off int) string) ([]json.RawMessage, error) {
-	if !validJSON(doc) {
+	if !jsonscan.Valid(doc) {
 		off, err := jsonError(doc)
 		return nil, fmt.Errorf("%s: invalid JSON: %w", where(base+off), err)
 	}
 	if doc[0] != '{' {
-		return nil, fmt.Errorf("%s: got %s: %w", where(base), jsonKind(doc), ErrNotObject)
+		return nil, fmt.Errorf("%s: got %s: %w", where(base), jsonscan.Kind(doc), ErrNotObject)
 	}
 	objects, isBundle, err := bundleObjects(doc)
 	if err != nil {
@@ -103,12 +105,12 @@ func readDocument(out []json.RawMessage, base int, doc []byte, where func(off in
 	if !isBundle {
 		return append(out, json.RawMessage(doc[:len(doc):len(doc)])), nil
 	}
-	it := newArrayIter(objects.value)
-	for it.next() {
-		v := it.value
+	it := jsonscan.NewArrayIter(objects.value)
+	for it.Next() {
+		v := it.Value()
 		if v[0] != '{' {
 			return nil, fmt.Errorf("%s: bundle objects[%d]: got %s: %w",
-				where(base+objects.offset+it.offset), it.index, jsonKind(v), ErrNotObject)
+				where(base+objects.offset+it.Offset()), it.Index(), jsonscan.Kind(v), ErrNotObject)
 		}
 		// The three-index slice stops an append to one object from
 		// overwriting the next in the shared buffer.
@@ -128,31 +130,31 @@ type rawAt struct {
 func bundleObjects(doc []byte) (objects rawAt, isBundle bool, err error) {
 	var typ []byte
 	var typeSeen, objsSeen bool
-	it := newObjectIter(doc)
-	for it.next() {
-		name, _ := jsonString(it.name)
+	it := jsonscan.NewObjectIter(doc)
+	for it.Next() {
+		name, _ := jsonscan.String(it.Name())
 		switch string(name) {
 		case "type":
 			if typeSeen {
 				return rawAt{}, false, errors.New(`duplicate property "type"`)
 			}
-			typeSeen, typ = true, it.value
+			typeSeen, typ = true, it.Value()
 		case "objects":
 			if objsSeen {
 				return rawAt{}, false, errors.New(`duplicate property "objects"`)
 			}
 			objsSeen = true
-			objects = rawAt{value: it.value, offset: it.offset}
+			objects = rawAt{value: it.Value(), offset: it.Offset()}
 		}
 	}
-	if s, ok := jsonString(typ); !ok || string(s) != "bundle" {
+	if s, ok := jsonscan.String(typ); !ok || string(s) != "bundle" {
 		return rawAt{}, false, nil
 	}
 	if !objsSeen {
 		return rawAt{value: []byte("[]")}, true, nil
 	}
 	if objects.value[0] != '[' {
-		return rawAt{}, true, fmt.Errorf("bundle objects: got %s, want an array", jsonKind(objects.value))
+		return rawAt{}, true, fmt.Errorf("bundle objects: got %s, want an array", jsonscan.Kind(objects.value))
 	}
 	return objects, true, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // minimalObjects holds the props of the minimal valid object of each type,
@@ -25,12 +27,12 @@ var minimalObjects = sync.OnceValues(func() (map[string][]prop, error) {
 	m := map[string][]prop{}
 	for _, raw := range data {
 		var props []prop
-		it := newObjectIter(raw)
-		for it.next() {
-			name, _ := jsonString(it.name)
-			props = append(props, prop{string(name), string(it.value)})
+		it := jsonscan.NewObjectIter(raw)
+		for it.Next() {
+			name, _ := jsonscan.String(it.Name())
+			props = append(props, prop{string(name), string(it.Value())})
 		}
-		typ, _ := jsonString([]byte(props[0].value))
+		typ, _ := jsonscan.String([]byte(props[0].value))
 		m[string(typ)] = props
 	}
 	return m, nil

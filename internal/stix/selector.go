@@ -3,6 +3,8 @@ package stix
 import (
 	"errors"
 	"strconv"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // Granular markings (section 7.2.3) mark parts of an object, named by
@@ -29,7 +31,7 @@ var granularMarkingSpec = newObjectSpec("granular marking",
 // checkSelector requires a selector that resolves against the object being
 // checked.
 func checkSelector(c *checker, raw []byte) {
-	sel, ok := jsonString(raw)
+	sel, ok := jsonscan.String(raw)
 	if !ok {
 		c.add("", "must be a string")
 		return
@@ -66,8 +68,8 @@ func selectorBudget(size int) int { return 8*size + 1<<16 }
 // example that a component is not a property of the object or that an
 // index is beyond the end of a list.
 func ResolveSelector(obj []byte, selector string) error {
-	obj = trimSpace(obj)
-	if len(obj) == 0 || obj[0] != '{' || !validJSON(obj) {
+	obj = jsonscan.TrimSpace(obj)
+	if len(obj) == 0 || obj[0] != '{' || !jsonscan.Valid(obj) {
 		return errors.New("not a JSON object")
 	}
 	sel := []byte(selector)
@@ -157,24 +159,24 @@ func walkSelector(sel, done, v, rest []byte, budget *int) string {
 		comp, more, _ := cutDot(rest)
 		if comp[0] == '[' {
 			if v[0] != '[' {
-				return "selector " + strconv.Quote(string(sel)) + " selects nothing: " + string(done) + " is " + jsonKind(v) + ", not a list"
+				return "selector " + strconv.Quote(string(sel)) + " selects nothing: " + string(done) + " is " + jsonscan.Kind(v) + ", not a list"
 			}
 			i, _ := componentIndex(comp)
-			it := newArrayIter(v)
+			it := jsonscan.NewArrayIter(v)
 			found := false
-			for it.next() {
-				if it.index == i {
-					v, found = it.value, true
+			for it.Next() {
+				if it.Index() == i {
+					v, found = it.Value(), true
 					break
 				}
 			}
 			if !found {
 				return "selector " + strconv.Quote(string(sel)) + " selects nothing: " + string(done) + " has " +
-					strconv.Itoa(it.index+1) + " items, no index " + strconv.Itoa(i)
+					strconv.Itoa(it.Index()+1) + " items, no index " + strconv.Itoa(i)
 			}
 		} else {
 			if v[0] != '{' {
-				return "selector " + strconv.Quote(string(sel)) + " selects nothing: " + string(done) + " is " + jsonKind(v) + ", not an object"
+				return "selector " + strconv.Quote(string(sel)) + " selects nothing: " + string(done) + " is " + jsonscan.Kind(v) + ", not an object"
 			}
 			next, found := lookupMember(v, string(comp))
 			if !found {

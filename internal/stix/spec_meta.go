@@ -3,6 +3,7 @@ package stix
 import (
 	"strconv"
 
+	"github.com/stixhub/stixhub/internal/jsonscan"
 	stixmarking "github.com/stixhub/stixhub/internal/marking"
 )
 
@@ -74,7 +75,7 @@ func checkMarkingDefinition(c *checker) {
 	if len(rawDef) == 0 || rawDef[0] != '{' {
 		return // reported by the property rule
 	}
-	switch t, _ := jsonString(rawType); string(t) {
+	switch t, _ := jsonscan.String(rawType); string(t) {
 	case "statement":
 		v, ok := lookupMember(rawDef, "statement")
 		switch {
@@ -89,7 +90,7 @@ func checkMarkingDefinition(c *checker) {
 			c.add("definition.tlp", "required for a TLP marking")
 			return
 		}
-		level, _ := jsonString(v)
+		level, _ := jsonscan.String(v)
 		want, known := tlpMarkings[string(level)]
 		switch {
 		case !known:
@@ -119,19 +120,19 @@ func checkMarkingNotCircular(c *checker) {
 		return
 	}
 	if raw, ok := c.props.get("object_marking_refs"); ok {
-		it := newArrayIter(raw)
-		for it.next() {
-			if s, _ := jsonString(it.value); string(s) == c.id {
-				c.add("object_marking_refs["+strconv.Itoa(it.index)+"]", "must not reference the marking-definition itself")
+		it := jsonscan.NewArrayIter(raw)
+		for it.Next() {
+			if s, _ := jsonscan.String(it.Value()); string(s) == c.id {
+				c.add("object_marking_refs["+strconv.Itoa(it.Index())+"]", "must not reference the marking-definition itself")
 			}
 		}
 	}
 	if raw, ok := c.props.get("granular_markings"); ok {
-		it := newArrayIter(raw)
-		for it.next() {
-			ref, ok := lookupMember(it.value, "marking_ref")
-			if s, _ := jsonString(ref); ok && string(s) == c.id {
-				c.add("granular_markings["+strconv.Itoa(it.index)+"].marking_ref", "must not reference the marking-definition itself")
+		it := jsonscan.NewArrayIter(raw)
+		for it.Next() {
+			ref, ok := lookupMember(it.Value(), "marking_ref")
+			if s, _ := jsonscan.String(ref); ok && string(s) == c.id {
+				c.add("granular_markings["+strconv.Itoa(it.Index())+"].marking_ref", "must not reference the marking-definition itself")
 			}
 		}
 	}
@@ -148,12 +149,12 @@ func checkContentsEntry(c *checker, key, raw []byte) {
 	if !validLangTag(key) {
 		c.add("", "key must be an RFC 5646 language tag, e.g. de or fr-CA")
 	}
-	it := newObjectIter(raw)
-	if it.err {
+	it := jsonscan.NewObjectIter(raw)
+	if it.Err() != nil {
 		c.add("", "must be an object (the translated properties)")
 		return
 	}
-	if !it.next() {
+	if !it.Next() {
 		c.add("", "must not be empty")
 	}
 }
@@ -161,7 +162,7 @@ func checkContentsEntry(c *checker, key, raw []byte) {
 // checkExtensionPropertyName requires a string that is a valid extension
 // property name (section 7.3.2).
 func checkExtensionPropertyName(c *checker, raw []byte) {
-	if s, ok := jsonString(raw); !ok || !isPropertyName(s) {
+	if s, ok := jsonscan.String(raw); !ok || !isPropertyName(s) {
 		c.add("", "must be a property name: 3-250 characters of a-z, 0-9 and _")
 	}
 }
@@ -176,9 +177,9 @@ func checkExtensionProperties(c *checker) {
 	if !ok {
 		return
 	}
-	it := newArrayIter(raw)
-	for it.next() {
-		if s, _ := jsonString(it.value); string(s) == "toplevel-property-extension" {
+	it := jsonscan.NewArrayIter(raw)
+	for it.Next() {
+		if s, _ := jsonscan.String(it.Value()); string(s) == "toplevel-property-extension" {
 			return
 		}
 	}

@@ -1,6 +1,10 @@
 package stix
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
+)
 
 // The property tables of the STIX Cyber-observable Objects (section 6) and
 // their predefined extensions.
@@ -249,7 +253,7 @@ func checkActiveTraffic(c *checker) {
 // checkRegistryKey requires a registry key whose hive is spelled out
 // (HKEY_LOCAL_MACHINE, not HKLM; section 6.17).
 func checkRegistryKey(c *checker, raw []byte) {
-	s, ok := jsonString(raw)
+	s, ok := jsonscan.String(raw)
 	if !ok {
 		c.add("", "must be a string")
 		return

@@ -3,8 +3,10 @@ package stix
 import (
 	"errors"
 	"fmt"
-	stixpattern "github.com/stixhub/stixhub/internal/pattern"
 	"regexp"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
+	stixpattern "github.com/stixhub/stixhub/internal/pattern"
 )
 
 // The property tables of the STIX Domain Objects (section 4) and STIX
@@ -216,7 +218,7 @@ func sdoSpecs() []typeSpec {
 // checkRelationshipType requires a relationship type: a non-empty string of
 // a-z, 0-9 and '-' (section 5.1.2).
 func checkRelationshipType(c *checker, raw []byte) {
-	s, ok := jsonString(raw)
+	s, ok := jsonscan.String(raw)
 	if !ok || len(s) == 0 {
 		c.add("", "must be a non-empty string")
 		return
@@ -245,17 +247,17 @@ func externalIDFormat(source string, format *regexp.Regexp, want string) objectR
 		if !ok {
 			return
 		}
-		it := newArrayIter(raw)
-		for it.next() {
-			sn, ok1 := lookupMember(it.value, "source_name")
-			id, ok2 := lookupMember(it.value, "external_id")
+		it := jsonscan.NewArrayIter(raw)
+		for it.Next() {
+			sn, ok1 := lookupMember(it.Value(), "source_name")
+			id, ok2 := lookupMember(it.Value(), "external_id")
 			if !ok1 || !ok2 {
 				continue
 			}
-			s, _ := jsonString(sn)
-			e, isString := jsonString(id)
+			s, _ := jsonscan.String(sn)
+			e, isString := jsonscan.String(id)
 			if string(s) == source && isString && !format.Match(e) {
-				c.add(fmt.Sprintf("external_references[%d].external_id", it.index), describe)
+				c.add(fmt.Sprintf("external_references[%d].external_id", it.Index()), describe)
 			}
 		}
 	}
@@ -269,8 +271,8 @@ func checkIndicatorPattern(c *checker) {
 	if !ok1 || !ok2 {
 		return
 	}
-	typ, _ := jsonString(rawType)
-	pattern, ok := jsonString(rawPattern)
+	typ, _ := jsonscan.String(rawType)
+	pattern, ok := jsonscan.String(rawPattern)
 	if string(typ) != "stix" || !ok || len(pattern) == 0 {
 		return
 	}
@@ -320,7 +322,7 @@ func checkContainedObservable(c *checker, raw []byte) {
 		c.add("type", "required")
 		return
 	}
-	if s, ok := jsonString(t); !ok || !isValidType(s) {
+	if s, ok := jsonscan.String(t); !ok || !isValidType(s) {
 		c.add("type", "must be a valid type name")
 	}
 }
@@ -332,9 +334,9 @@ func checkObservedRefsHaveSCO(c *checker) {
 	if !ok {
 		return
 	}
-	it := newArrayIter(raw)
-	for it.next() {
-		s, ok := jsonString(it.value)
+	it := jsonscan.NewArrayIter(raw)
+	for it.Next() {
+		s, ok := jsonscan.String(it.Value())
 		if !ok {
 			return // reported by the property rule
 		}
@@ -346,7 +348,7 @@ func checkObservedRefsHaveSCO(c *checker) {
 			return
 		}
 	}
-	if it.index >= 0 {
+	if it.Index() >= 0 {
 		c.add("object_refs", "must reference at least one cyber-observable object (SCO)")
 	}
 }

@@ -1,6 +1,10 @@
 package stix
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/stixhub/stixhub/internal/jsonscan"
+)
 
 // class is the family a STIX type belongs to. It decides which common
 // properties an object must carry.
@@ -262,16 +266,16 @@ func objectOf(spec *objectSpec) valueCheck {
 // against its rule, required properties, duplicates, the naming rules for
 // properties spec does not define (custom properties), then the rules.
 func (c *checker) checkObject(spec *objectSpec, raw []byte) {
-	it := newObjectIter(raw)
-	if it.err {
+	it := jsonscan.NewObjectIter(raw)
+	if it.Err() != nil {
 		c.add("", "must be an object ("+spec.what+")")
 		return
 	}
 	var present uint64
 	var seen nameSet
 	count := 0
-	for it.next() {
-		name, ok := jsonString(it.name)
+	for it.Next() {
+		name, ok := jsonscan.String(it.Name())
 		if !ok {
 			continue
 		}
@@ -287,7 +291,7 @@ func (c *checker) checkObject(spec *objectSpec, raw []byte) {
 		i, known := spec.index[string(name)]
 		if !known {
 			n := len(c.vs)
-			c.checkCustomProperty(name, it.value)
+			c.checkCustomProperty(name, it.Value())
 			if len(c.vs) > n {
 				c.prefix(n, keySegment(name))
 			}
@@ -296,7 +300,7 @@ func (c *checker) checkObject(spec *objectSpec, raw []byte) {
 		present |= 1 << i
 		r := &spec.props[i]
 		n := len(c.vs)
-		r.check(c, it.value)
+		r.check(c, it.Value())
 		c.prefix(n, r.name)
 	}
 	for i := range spec.props {
@@ -319,10 +323,10 @@ func (c *checker) checkObject(spec *objectSpec, raw []byte) {
 // lookupMember returns the value of the first member called name of the object
 // raw.
 func lookupMember(raw []byte, name string) ([]byte, bool) {
-	it := newObjectIter(raw)
-	for it.next() {
-		if n, ok := jsonString(it.name); ok && string(n) == name {
-			return it.value, true
+	it := jsonscan.NewObjectIter(raw)
+	for it.Next() {
+		if n, ok := jsonscan.String(it.Name()); ok && string(n) == name {
+			return it.Value(), true
 		}
 	}
 	return nil, false

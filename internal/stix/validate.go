@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stixhub/stixhub/internal/jsonscan"
 )
 
 // Validation is a list of rules run over an object's properties. A
@@ -262,7 +263,7 @@ func (c *checker) timestamp(name string) (time.Time, bool) {
 	raw, ok := c.props.get(name)
 	if ok {
 		var s []byte
-		if s, ok = jsonString(raw); ok {
+		if s, ok = jsonscan.String(raw); ok {
 			t, ok = parseTimestamp(s)
 		}
 	}
@@ -295,7 +296,7 @@ func versionStamp(name string) valueCheck {
 			c.add("", timestampHint)
 			return
 		}
-		if s, _ := jsonString(raw); len(s) < len("2006-01-02T15:04:05.000Z") || s[19] != '.' {
+		if s, _ := jsonscan.String(raw); len(s) < len("2006-01-02T15:04:05.000Z") || s[19] != '.' {
 			c.add("", "must have at least millisecond precision, e.g. 2016-05-12T08:17:27.000Z")
 		}
 	}
@@ -371,7 +372,7 @@ func atLeastOneProperty(typ string) objectRule {
 // well-formed identifier, else "".
 func (c *checker) checkTypeAndID() string {
 	raw, ok := c.props.get("type")
-	switch s, isString := jsonString(raw); {
+	switch s, isString := jsonscan.String(raw); {
 	case !ok:
 		c.add("type", "required")
 	case !isString:
@@ -386,7 +387,7 @@ func (c *checker) checkTypeAndID() string {
 	}
 
 	raw, ok = c.props.get("id")
-	s, isString := jsonString(raw)
+	s, isString := jsonscan.String(raw)
 	id := ""
 	switch {
 	case !ok:
@@ -443,13 +444,13 @@ func (c *checker) extensionClass(def class) class {
 	if !ok {
 		return def
 	}
-	it := newObjectIter(raw)
-	for it.next() {
-		v, ok := lookupMember(it.value, "extension_type")
+	it := jsonscan.NewObjectIter(raw)
+	for it.Next() {
+		v, ok := lookupMember(it.Value(), "extension_type")
 		if !ok {
 			continue
 		}
-		switch s, _ := jsonString(v); string(s) {
+		switch s, _ := jsonscan.String(v); string(s) {
 		case "new-sdo":
 			return classSDO
 		case "new-sco":
@@ -491,7 +492,7 @@ func identifierProblem(s []byte) (prefix []byte, problem string) {
 
 // checkIdentifier requires a STIX identifier of any type.
 func checkIdentifier(c *checker, raw []byte) {
-	s, ok := jsonString(raw)
+	s, ok := jsonscan.String(raw)
 	if !ok {
 		c.add("", "must be a string identifier <type>--<UUID>")
 		return
@@ -506,7 +507,7 @@ func checkIdentifier(c *checker, raw []byte) {
 // anything else.
 func refTo(describe string, types ...string) valueCheck {
 	return func(c *checker, raw []byte) {
-		s, ok := jsonString(raw)
+		s, ok := jsonscan.String(raw)
 		if !ok {
 			c.add("", describe)
 			return
@@ -542,7 +543,7 @@ func refViolation(describe, problem string) string {
 // types are accepted: their class cannot be told from the identifier.
 func refToClass(describe string, exclude classSet) valueCheck {
 	return func(c *checker, raw []byte) {
-		s, ok := jsonString(raw)
+		s, ok := jsonscan.String(raw)
 		if !ok {
 			c.add("", describe)
 			return
@@ -581,7 +582,7 @@ var (
 
 // checkSpecVersion requires "2.1", the only version the hub accepts.
 func checkSpecVersion(c *checker, raw []byte) {
-	if s, ok := jsonString(raw); !ok || string(s) != "2.1" {
+	if s, ok := jsonscan.String(raw); !ok || string(s) != "2.1" {
 		c.add("", `must be "2.1"`)
 	}
 }
