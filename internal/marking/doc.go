@@ -9,11 +9,12 @@
 //
 // Effective computes an object's markings from object_marking_refs and
 // granular_markings, resolving each granular selector against the object
-// (ResolveSelector, or Selectors for many at once: the STIX validator can
-// reuse either). Markings that are not built in are looked up through a
-// Resolver, or reported as unknown: this package never guesses what an
-// unknown marking means. Validate and ParseDefinition check and read the
-// marking-definitions members publish.
+// (ResolveSelector, or Selectors for many at once). internal/stix checks
+// granular markings with Selectors too, so that the hub accepts exactly the
+// selectors whose markings it can compute. Markings that are not built in
+// are looked up through a Resolver, or reported as unknown: this package
+// never guesses what an unknown marking means. Validate and ParseDefinition
+// check and read the marking-definitions members publish.
 //
 // Deciding who may receive what is not this package's job; it computes the
 // markings that decision rests on.

@@ -408,7 +408,7 @@ func (c *collector) granularMarking(r *Result, obj, gm []byte, path string, mark
 		}
 		sel := string(s)
 		if c.selectors == nil {
-			c.selectors = &Selectors{newSelectorIndex(obj)}
+			c.selectors = newSelectors(obj)
 		}
 		if _, err := c.selectors.Resolve(sel); err != nil {
 			return marks, fmt.Errorf("%s.selectors[%d]: %w", path, it.Index(), err)

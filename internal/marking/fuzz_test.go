@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -94,6 +96,7 @@ func FuzzResolveSelector(f *testing.F) {
 		"description", "external_references.[0].source_name", "labels.[1]", "labels.[2]",
 		"x_matrix.[1].[0]", "extensions.extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e.rank",
 		"", ".", "[0]", "labels.[-1]", "labels.[01]", "labels..[0]", "a b",
+		"labels.[+1]", "labels.[1000000000]", "labels.[999999999]",
 	} {
 		f.Add(obj, sel)
 	}
@@ -101,6 +104,7 @@ func FuzzResolveSelector(f *testing.F) {
 	f.Add([]byte(`{"a":{"b":1,"b":2}}`), "a.b")
 	f.Add([]byte(`{"a":[[[[]]]]}`), "a.[0].[0].[0]")
 	f.Add([]byte(`{"a":`), "a")
+	f.Add([]byte(`{"`+strings.Repeat("k", 250)+`":1,"`+strings.Repeat("k", 251)+`":2}`), strings.Repeat("k", 251))
 	f.Fuzz(func(t *testing.T, data []byte, selector string) {
 		got, err := ResolveSelector(data, selector)
 		if errors.Is(err, ErrTooCostly) {
@@ -142,6 +146,15 @@ func FuzzResolveSelector(f *testing.F) {
 	})
 }
 
+// The selector components of STIX 2.1 section 7.2.3.1, spelled apart from
+// parseIndex and validKey so that the fuzzer checks them too: a property
+// name or dictionary key of 1 to 250 characters, or a list index without
+// sign or leading zeros, of at most 9 digits.
+var (
+	refKey   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,250}$`)
+	refIndex = regexp.MustCompile(`^\[(0|[1-9][0-9]{0,8})\]$`)
+)
+
 // referenceResolve resolves a selector over the object as encoding/json
 // decodes it.
 func referenceResolve(data []byte, selector string) (any, error) {
@@ -155,7 +168,8 @@ func referenceResolve(data []byte, selector string) (any, error) {
 		return nil, errors.New("not an object")
 	}
 	for _, comp := range strings.Split(selector, ".") {
-		if i, ok := parseIndex(comp); ok {
+		if refIndex.MatchString(comp) {
+			i, _ := strconv.Atoi(comp[1 : len(comp)-1])
 			list, ok := cur.([]any)
 			if !ok || i >= len(list) {
 				return nil, errors.New("no such item")
@@ -164,7 +178,7 @@ func referenceResolve(data []byte, selector string) (any, error) {
 			continue
 		}
 		m, ok := cur.(map[string]any)
-		if !ok || !validKey(comp) {
+		if !ok || !refKey.MatchString(comp) {
 			return nil, errors.New("no such property")
 		}
 		if cur, ok = m[comp]; !ok {

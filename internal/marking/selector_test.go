@@ -1,7 +1,11 @@
 package marking
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,9 +72,9 @@ func TestResolveSelectorErrors(t *testing.T) {
 		{"property of a list", "labels.first", "labels is a list, not an object"},
 		{"property of a string", "name.length", "name is a string, not an object"},
 		{"property of a number", "x_matrix.[0].[1].x", "x_matrix.[0].[1] is a number, not an object"},
-		{"index at the root", "[0]", "the object is an object, not a list"},
+		{"index at the root", "[0]", "the object is not a list"},
 		{"wrong case", "Description", "the object has no property Description"},
-		{"empty selector", "", "empty component"},
+		{"empty selector", "", "empty selector"},
 		{"empty component", "labels..[0]", "empty component"},
 		{"trailing dot", "labels.", "empty component"},
 		{"leading dot", ".labels", "empty component"},
@@ -80,6 +84,11 @@ func TestResolveSelectorErrors(t *testing.T) {
 		{"leading zero", "labels.[01]", `component "[01]" is neither`},
 		{"unclosed index", "labels.[0", `component "[0" is neither`},
 		{"huge index", "labels.[99999999999999999999]", `component "[99999999999999999999]" is neither`},
+		{"ten-digit index", "labels.[1000000000]", `component "[1000000000]" is neither`},
+		{"nine-digit index", "labels.[999999999]", "labels has 2 items, no [999999999]"},
+		{"plus sign", "labels.[+1]", `component "[+1]" is neither`},
+		{"space in index", "labels.[ 1]", `component "[ 1]" is neither`},
+		{"key too long", "x_" + strings.Repeat("k", 249), `component "x_kkkkkkkkkkkkkk…" has 251 characters; property names and dictionary keys have at most 250`},
 		{"space in name", "external references", `component "external references" is neither`},
 		{"quote in name", `"labels"`, `is neither`},
 	}
@@ -114,6 +123,22 @@ func TestResolveSelectorNames(t *testing.T) {
 	var se *SelectorError
 	if !errors.As(err, &se) || !strings.Contains(se.Reason, "has property x twice") {
 		t.Errorf("duplicate name: %v", err)
+	}
+}
+
+// TestResolveSelectorKeyLength: a component is a property name or dictionary
+// key, at most 250 characters, as internal/stix requires of the object's own
+// names; a longer name in custom content cannot be selected.
+func TestResolveSelectorKeyLength(t *testing.T) {
+	k250, k251 := strings.Repeat("k", 250), strings.Repeat("k", 251)
+	obj := `{"x_custom": {"` + k250 + `": 1, "` + k251 + `": 2}}`
+	if got, err := ResolveSelector([]byte(obj), "x_custom."+k250); err != nil || string(got) != "1" {
+		t.Errorf("250 characters: %s, %v", got, err)
+	}
+	_, err := ResolveSelector([]byte(obj), "x_custom."+k251)
+	var se *SelectorError
+	if !errors.As(err, &se) || !strings.Contains(se.Reason, "has 251 characters") {
+		t.Errorf("251 characters: %v", err)
 	}
 }
 
@@ -165,6 +190,66 @@ func TestSelectors(t *testing.T) {
 	for _, obj := range []string{`[]`, `{`, ``} {
 		if _, err := NewSelectors([]byte(obj)); err == nil {
 			t.Errorf("NewSelectors(%q) succeeded", obj)
+		}
+	}
+}
+
+// TestSelectorsLargeContainers: objects of more members than are searched in
+// order, lists and objects past the first buffers, and more containers than
+// are held without a map all resolve as encoding/json reads them, before and
+// after the index grows.
+func TestSelectorsLargeContainers(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"big": {`)
+	for i := range 3 * smallObject {
+		fmt.Fprintf(&b, `"k%d": %d, `, i, i)
+	}
+	b.WriteString(`"dup": 1, "k7x": [], "dup": 2, "trip": 1, "trip": 2, "trip": 3}, "lists": [`)
+	for i := range 12 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, `[%d, [%d, %d]]`, i, i, i+1)
+	}
+	b.WriteString(`]}`)
+	obj := []byte(b.String())
+
+	var sels []string
+	for i := range 3 * smallObject {
+		sels = append(sels, "big.k"+strconv.Itoa(i))
+	}
+	sels = append(sels, "big.k7x", "big.k", "big.k1000", "big.a", "big.zzz", "big.dup", "big.trip")
+	for i := range 13 {
+		sels = append(sels, fmt.Sprintf("lists.[%d].[1].[1]", i), fmt.Sprintf("lists.[%d]", i))
+	}
+	s, err := NewSelectors(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		for _, sel := range sels {
+			got, err := s.Resolve(sel)
+			ref, refErr := referenceResolve(obj, sel)
+			var se *SelectorError
+			switch {
+			case sel == "big.dup" || sel == "big.trip":
+				if !errors.As(err, &se) || !strings.Contains(se.Reason, "twice") {
+					t.Errorf("round %d: Resolve(%q) = %s, %v; want a name given twice", round, sel, got, err)
+				}
+			case refErr != nil:
+				if !errors.As(err, &se) {
+					t.Errorf("round %d: Resolve(%q) = %s, %v; want a *SelectorError", round, sel, got, err)
+				}
+			case err != nil:
+				t.Errorf("round %d: Resolve(%q) = %v; encoding/json finds %v", round, sel, err, ref)
+			default:
+				d := json.NewDecoder(bytes.NewReader(got))
+				d.UseNumber()
+				var v any
+				if err := d.Decode(&v); err != nil || !reflect.DeepEqual(v, ref) {
+					t.Errorf("round %d: Resolve(%q) = %s; encoding/json finds %v", round, sel, got, ref)
+				}
+			}
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -110,4 +112,44 @@ func corpusObjects(tb testing.TB) []json.RawMessage {
 		objs = append(objs, raws...)
 	}
 	return objs
+}
+
+// benchGranular is benchIndicator with granular markings: TLP:RED on the
+// description and an external id, TLP:AMBER on a label, and a language.
+var benchGranular = bytes.Replace(benchIndicator, []byte(`"object_marking_refs"`), []byte(`"granular_markings": [
+    {"marking_ref": "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "selectors": ["description", "external_references.[0].external_id"]},
+    {"marking_ref": "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "selectors": ["labels.[1]"]},
+    {"lang": "en", "selectors": ["name"]}],
+  "object_marking_refs"`), 1)
+
+// BenchmarkParseGranular measures Parse on an indicator with granular
+// markings, whose selectors it resolves.
+func BenchmarkParseGranular(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchGranular)))
+	for b.Loop() {
+		if _, err := Parse(benchGranular); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseManySelectors measures Parse on a hostile object of about
+// 500 KB: 20,000 selectors into the far end of a list of 40,000 labels.
+// Resolving each selector from scratch would walk the list 20,000 times.
+func BenchmarkParseManySelectors(b *testing.B) {
+	const items, selectors = 40000, 20000
+	last := `"labels.[` + strconv.Itoa(items-1) + `]"`
+	obj := object(edit(indicator, map[string]string{
+		"labels": `["x"` + strings.Repeat(`,"x"`, items-1) + `]`,
+		"granular_markings": `[{"marking_ref": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "selectors": [` +
+			last + strings.Repeat(","+last, selectors-1) + `]}]`,
+	}))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(obj)))
+	for b.Loop() {
+		if _, err := Parse(obj); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -38,8 +38,10 @@
 // values carry extension_type), the predefined extensions of the type, or
 // on SCOs the deprecated custom "-ext" names.
 //
-// Granular marking selectors must resolve against the object; see
-// ResolveSelector.
+// Granular marking selectors must resolve against the object, as
+// internal/marking resolves them when it computes effective markings (see
+// marking.ResolveSelector): the hub accepts exactly the selectors it can
+// enforce markings on.
 //
 // # Paths
 //

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/stixhub/stixhub/internal/jsonscan"
+	stixmarking "github.com/stixhub/stixhub/internal/marking"
 )
 
 // addSeeds adds the rule-test objects and a few real ones to f's corpus.
@@ -164,105 +166,69 @@ func FuzzReadObjects(f *testing.F) {
 	})
 }
 
-func FuzzResolveSelector(f *testing.F) {
-	obj := `{"type":"x","a":[1,{"b":{"c-d":["e"]}}],"s":"t","o":{}}`
-	for _, sel := range []string{"a", "a.[1].b.c-d.[0]", "a.[2]", "s.[0]", "o.x", "a..b", "[0]", ""} {
-		f.Add([]byte(obj), sel)
+// FuzzGranularSelectors holds Parse's check of granular marking selectors to
+// internal/marking, which computes the markings the hub will enforce: Parse
+// refuses an object's selectors exactly when marking.Effective cannot
+// compute its markings, at the same selector, and otherwise Effective gives
+// each selector its markings. A custom property with fuzzed content gives
+// the selectors something to select. (internal/marking's
+// FuzzResolveSelector holds the resolver itself to encoding/json.)
+func FuzzGranularSelectors(f *testing.F) {
+	for _, seed := range []struct{ value, sel1, sel2 string }{
+		{`{"a":[1,{"b":{"c-d":["e"]}}],"s":"t","o":{}}`, "x_fuzz.a.[1].b.c-d.[0]", "pattern"},
+		{`{"a":[1,{"b":{"c-d":["e"]}}]}`, "x_fuzz.a.[2]", "x_fuzz.a.[1]"},
+		{`{"a":1,"a":2}`, "x_fuzz.a", "x_fuzz"},
+		{`[[[[[[]]]]]]`, "x_fuzz.[0].[0].[0].[0].[0]", "x_fuzz.[0].[0].[0].[0].[0].[0]"},
+		{`{"s":"t"}`, "x_fuzz.s.[0]", "x_fuzz..s"},
+		{`["a","b"]`, "x_fuzz.[01]", "x_fuzz.[1000000000]"},
+		{`{"` + strings.Repeat("k", 251) + `":1}`, "x_fuzz." + strings.Repeat("k", 251), "[0]"},
+		{`{"d\u0065":1}`, "x_fuzz.de", ""},
+	} {
+		f.Add([]byte(seed.value), seed.sel1, seed.sel2)
 	}
-	f.Fuzz(func(t *testing.T, data []byte, sel string) {
-		err := ResolveSelector(data, sel)
-		// Compare with a walk over encoding/json's decoding.
-		var v any
-		if json.Unmarshal(data, &v) != nil || !utf8.Valid(data) {
-			if err == nil {
-				t.Fatalf("resolved %q in invalid JSON", sel)
+	f.Fuzz(func(t *testing.T, value []byte, sel1, sel2 string) {
+		if !jsonscan.Valid(value) || !utf8.ValidString(sel1) || !utf8.ValidString(sel2) {
+			return // the object would not be JSON, or its selectors not these
+		}
+		sels, err := json.Marshal([]string{sel1, sel2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj := object(edit(indicator, map[string]string{
+			"x_fuzz":            string(value),
+			"granular_markings": `[{"marking_ref": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "selectors": ` + string(sels) + `}]`,
+		}))
+		_, err = Parse(obj)
+		refused := ""
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			for _, v := range ve.Violations {
+				if strings.HasPrefix(v.Field, "granular_markings[0].selectors[") {
+					refused = v.Field
+					break
+				}
 			}
-			return
 		}
-		if _, isObject := v.(map[string]any); !isObject {
-			if err == nil {
-				t.Fatalf("resolved %q in a non-object", sel)
+		r, effErr := stixmarking.Effective(obj, nil)
+		switch {
+		case refused == "" && effErr != nil:
+			t.Fatalf("Parse accepts selectors %q, %q; Effective: %v", sel1, sel2, effErr)
+		case refused != "" && effErr == nil:
+			t.Fatalf("Parse refuses %s (%v); Effective accepts it", refused, err)
+		case refused != "" && !strings.HasPrefix(effErr.Error(), refused+": "):
+			t.Fatalf("Parse refuses %s first; Effective: %v", refused, effErr)
+		case refused == "":
+			want := []string{sel1}
+			if sel2 != sel1 {
+				want = append(want, sel2)
 			}
-			return
-		}
-		if hasDuplicateNames(data) {
-			return // encoding/json keeps the last duplicate, ResolveSelector the first
-		}
-		if want := resolveDecoded(v, sel); want != (err == nil) {
-			t.Fatalf("ResolveSelector(%s, %q) = %v, want resolved=%v", data, sel, err, want)
+			var got []string
+			for _, g := range r.Granular {
+				got = append(got, g.Selector)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("Effective marks %q, want %q", got, want)
+			}
 		}
 	})
-}
-
-// resolveDecoded resolves a selector in a value decoded by encoding/json.
-func resolveDecoded(v any, sel string) bool {
-	if sel == "" {
-		return false
-	}
-	for _, comp := range strings.Split(sel, ".") {
-		if !validComponent([]byte(comp)) {
-			return false
-		}
-		if comp[0] == '[' {
-			list, ok := v.([]any)
-			i, _ := componentIndex([]byte(comp))
-			if !ok || i >= len(list) {
-				return false
-			}
-			v = list[i]
-			continue
-		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return false
-		}
-		if v, ok = m[comp]; !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// hasDuplicateNames reports whether some JSON object in data repeats a name.
-func hasDuplicateNames(data []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	type frame struct {
-		object bool
-		names  map[string]bool
-		key    bool // the next string token is a name
-	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if top != nil && top.object && top.key {
-			if s, ok := tok.(string); ok {
-				if top.names[s] {
-					return true
-				}
-				top.names[s] = true
-				top.key = false
-				continue
-			}
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{object: true, names: map[string]bool{}, key: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, &frame{})
-			continue
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-		}
-		if len(stack) > 0 && stack[len(stack)-1].object {
-			stack[len(stack)-1].key = true
-		}
-	}
 }

@@ -61,7 +61,7 @@ func ParseWithOptions(data []byte, opts ParseOptions) (*Object, error) {
 		}
 	}
 
-	c := &checker{opts: opts, size: len(data), data: data, selectorBudget: selectorBudget(len(data))}
+	c := &checker{opts: opts, size: len(data), data: data}
 	c.props.list = c.buf[:0]
 	if !jsonscan.ValidObject(data, c.props.add) {
 		return nil, invalidJSON(data)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stixhub/stixhub/internal/jsonscan"
+	stixmarking "github.com/stixhub/stixhub/internal/marking"
 )
 
 // Validation is a list of rules run over an object's properties. A
@@ -94,12 +95,13 @@ type checker struct {
 	defined uint64    // bit i: props.list[i] was checked by a property rule
 	size    int       // length of the object's JSON text
 	data    []byte    // the object's JSON text, for rules that read it whole
-	// selectorBudget is what granular marking selectors may still walk,
-	// in bytes; see selectorBudget.
-	selectorBudget int
-	opts           ParseOptions
-	vs             []Violation
-	truncated      bool
+	// selectors resolves the granular marking selectors, made on the
+	// first; selectorsTooCostly is set once they have spent its budget.
+	selectors          *stixmarking.Selectors
+	selectorsTooCostly bool
+	opts               ParseOptions
+	vs                 []Violation
+	truncated          bool
 }
 
 // violationAt reports whether a violation was recorded at path.
