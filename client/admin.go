@@ -3,6 +3,10 @@ package client
 import (
 	"context"
 	"crypto/ed25519"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
@@ -38,10 +42,52 @@ func (a *Admin) AddKey(ctx context.Context, memberID string, pub ed25519.PublicK
 	return resp.GetKey(), err
 }
 
-// RevokeKey revokes a key from now on.
+// RevokeKey revokes a key from now on. Objects accepted before stay valid.
 func (a *Admin) RevokeKey(ctx context.Context, keyID, reason string) (*stixhubv1.Key, error) {
 	resp, err := a.c.RevokeKey(ctx, &stixhubv1.RevokeKeyRequest{KeyId: keyID, Reason: reason})
 	return resp.GetKey(), err
+}
+
+// RevokeCompromisedKey revokes a key as compromised since compromisedAt:
+// new objects are refused, and objects accepted from compromisedAt on are
+// flagged as suspect to every subscriber and by Verifier.
+func (a *Admin) RevokeCompromisedKey(ctx context.Context, keyID string, compromisedAt time.Time) (*stixhubv1.Key, error) {
+	resp, err := a.c.RevokeKey(ctx, &stixhubv1.RevokeKeyRequest{
+		KeyId: keyID, Reason: "compromised", CompromisedAt: timestamppb.New(compromisedAt),
+	})
+	return resp.GetKey(), err
+}
+
+// RotateKey registers pub as the member's new key; its other keys stay valid
+// for objects accepted within overlap from now, and are refused after. It
+// returns the new key and the retired ones.
+func (a *Admin) RotateKey(ctx context.Context, memberID string, pub ed25519.PublicKey, overlap time.Duration) (*stixhubv1.Key, []*stixhubv1.Key, error) {
+	resp, err := a.c.RotateKey(ctx, &stixhubv1.RotateKeyRequest{MemberId: memberID, PublicKey: pub, Overlap: durationpb.New(overlap)})
+	return resp.GetKey(), resp.GetRetired(), err
+}
+
+// SuspendMember stops a member from publishing and reading; its open
+// streams end with PermissionDenied.
+func (a *Admin) SuspendMember(ctx context.Context, memberID string) (*stixhubv1.Member, error) {
+	resp, err := a.c.SuspendMember(ctx, &stixhubv1.SuspendMemberRequest{MemberId: memberID})
+	return resp.GetMember(), err
+}
+
+// ResumeMember lifts a suspension.
+func (a *Admin) ResumeMember(ctx context.Context, memberID string) (*stixhubv1.Member, error) {
+	resp, err := a.c.ResumeMember(ctx, &stixhubv1.ResumeMemberRequest{MemberId: memberID})
+	return resp.GetMember(), err
+}
+
+// Audit lists recorded operator actions at or after since (zero: all),
+// oldest first, at most limit (0: all).
+func (a *Admin) Audit(ctx context.Context, since time.Time, limit int) ([]*stixhubv1.AuditEntry, error) {
+	req := &stixhubv1.ListAuditRequest{Limit: uint32(max(limit, 0))}
+	if !since.IsZero() {
+		req.Since = timestamppb.New(since)
+	}
+	resp, err := a.c.ListAudit(ctx, req)
+	return resp.GetEntries(), err
 }
 
 // KeySet returns the hub's public key set (all members when memberID is

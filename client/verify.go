@@ -33,6 +33,10 @@ var (
 	// ErrBadReceipt means the hub receipt does not verify or does not match
 	// the delivery.
 	ErrBadReceipt = errors.New("bad receipt")
+	// ErrSuspect means everything verifies, but the key was revoked as
+	// compromised at or before the hub accepted the object: someone else may
+	// have signed it. Do not trust it.
+	ErrSuspect = errors.New("suspect: key revoked as compromised before acceptance")
 )
 
 // Verifier checks deliveries offline against a key set: the member's
@@ -79,9 +83,30 @@ func MarshalKeySet(ks *KeySet) ([]byte, error) {
 	return protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(ks)
 }
 
+// Learn updates the key set from a key revocation delivered on the stream,
+// so objects checked afterwards are judged by it. It reports whether d was a
+// revocation.
+func (v *Verifier) Learn(d *Delivery) bool {
+	k := d.GetKeyRevocation().GetKey()
+	if k == nil {
+		return false
+	}
+	if old, ok := v.keys[k.GetId()]; ok && old.GetMemberId() != k.GetMemberId() {
+		return true // a revocation never moves a key to another member
+	}
+	cur := v.keys[k.GetId()]
+	if cur == nil || cur.GetStatus() != stixhubv1.KeyStatus_KEY_STATUS_REVOKED {
+		v.keys[k.GetId()] = k
+	}
+	return true
+}
+
 // Verify checks one delivery. It needs nothing but the delivery and the key
-// set.
+// set. A key revocation delivery is learnt (see Learn) and passes.
 func (v *Verifier) Verify(d *Delivery) error {
+	if v.Learn(d) {
+		return nil
+	}
 	obj := d.GetObject()
 	canonical, err := sign.Canonicalize(obj.GetObject())
 	if err != nil {
@@ -123,14 +148,22 @@ func (v *Verifier) Verify(d *Delivery) error {
 	case r.GetObjectId() != head.ID:
 		return fmt.Errorf("%s: receipt names object %s: %w", where, r.GetObjectId(), ErrBadReceipt)
 	}
-	if !keyValidAt(key, r.GetAcceptedAt().AsTime()) {
-		return fmt.Errorf("%s: key %s at %s: %w", where, key.GetId(), r.GetAcceptedAt().AsTime().Format(time.RFC3339), ErrKeyNotValid)
+	accepted := r.GetAcceptedAt().AsTime()
+	if !keyValidAt(key, accepted) {
+		return fmt.Errorf("%s: key %s at %s: %w", where, key.GetId(), accepted.Format(time.RFC3339), ErrKeyNotValid)
+	}
+	if c := key.GetCompromisedAt(); c != nil && !accepted.Before(c.AsTime()) {
+		return fmt.Errorf("%s: key %s compromised since %s, object accepted %s: %w", where, key.GetId(),
+			c.AsTime().Format(time.RFC3339), accepted.Format(time.RFC3339), ErrSuspect)
 	}
 	return nil
 }
 
 func keyValidAt(k *stixhubv1.Key, t time.Time) bool {
 	if k.GetAddedAt() != nil && t.Before(k.GetAddedAt().AsTime()) {
+		return false
+	}
+	if k.GetExpiresAt() != nil && !t.Before(k.GetExpiresAt().AsTime()) {
 		return false
 	}
 	if k.GetStatus() == stixhubv1.KeyStatus_KEY_STATUS_REVOKED {

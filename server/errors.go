@@ -52,6 +52,9 @@ func rpcError(ctx context.Context, log *slog.Logger, op string, err error) error
 		return status.Error(codes.AlreadyExists, err.Error())
 	case errors.Is(err, registry.ErrInvalid):
 		return status.Error(codes.InvalidArgument, err.Error())
+	case errors.Is(err, registry.ErrUnavailable):
+		log.WarnContext(ctx, op+": registry unavailable", "err", err)
+		return status.Error(codes.Unavailable, "member registry temporarily unavailable; retry")
 	case errors.Is(err, store.ErrCursorAhead):
 		return invalidArgument(err.Error(), violation("after_cursor", err.Error()))
 	case errors.Is(err, store.ErrClosed):

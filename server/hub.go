@@ -25,7 +25,6 @@ import (
 	"github.com/stixhub/stixhub/internal/broker"
 	"github.com/stixhub/stixhub/internal/pki"
 	"github.com/stixhub/stixhub/internal/registry"
-	"github.com/stixhub/stixhub/internal/sign"
 	"github.com/stixhub/stixhub/internal/store"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
@@ -65,6 +64,11 @@ type Config struct {
 	MaxMessageBytes int
 	// ShutdownTimeout bounds a graceful shutdown. Default 15s.
 	ShutdownTimeout time.Duration
+	// Registry selects where member records live: "nats" (JetStream KV, the
+	// default) or "vault" (Vault KV v2, see Vault).
+	Registry string
+	// Vault puts the hub receipt key and/or the registry in HashiCorp Vault.
+	Vault VaultConfig
 	// Logger receives structured logs. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -100,8 +104,13 @@ type Hub struct {
 	broker   *broker.Broker
 	registry *registry.Registry
 	store    *store.Store
-	hubKey   *sign.Ed25519Signer
+	hubKey   receiptSigner
+	vault    vaultClient
 	health   *health.Server
+
+	keyHealth   keyHealth
+	streams     memberStreams
+	stopWatches context.CancelFunc
 
 	grpc     *grpc.Server
 	listener net.Listener
@@ -158,9 +167,6 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if h.hubKey, err = loadOrCreateHubKey(filepath.Join(cfg.DataDir, hubKeyFile)); err != nil {
-		return nil, err
-	}
 	if cfg.NATSURL == "" {
 		h.broker, err = broker.StartEmbedded(ctx, broker.EmbeddedConfig{
 			StoreDir:   filepath.Join(cfg.DataDir, natsDir),
@@ -174,11 +180,8 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if h.registry, err = registry.Open(ctx, h.broker.JS, registry.Config{Replicas: cfg.Replicas, Logger: h.log}); err != nil {
+	if err := h.openKeys(ctx); err != nil {
 		return nil, err
-	}
-	if _, err := h.registry.AddHubKey(ctx, h.hubKey.PublicKey()); err != nil {
-		return nil, fmt.Errorf("register hub key: %w", err)
 	}
 	tokenPath := filepath.Join(cfg.DataDir, operatorTokenFile)
 	opToken, err := loadOrCreateToken(tokenPath)
@@ -195,12 +198,16 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	if err := h.serve(tlsConf); err != nil {
 		return nil, err
 	}
+	var watchCtx context.Context
+	watchCtx, h.stopWatches = context.WithCancel(context.Background())
+	go h.watchKeyHealth(watchCtx)
 	h.log.Info("stixhub listening",
 		"grpc", h.listener.Addr().String(),
 		"data_dir", cfg.DataDir,
 		"ca_file", h.caFile,
 		"operator_token_file", tokenPath,
 		"hub_key_id", h.hubKey.KeyID(),
+		"keys", h.keysDescription(),
 		"nats", h.natsDescription())
 	return h, nil
 }
@@ -326,6 +333,9 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 
 // closeParts closes whatever Start opened, in reverse order.
 func (h *Hub) closeParts() {
+	if h.stopWatches != nil {
+		h.stopWatches()
+	}
 	if h.store != nil {
 		_ = h.store.Close()
 	}

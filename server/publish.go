@@ -56,6 +56,11 @@ func (s *hubService) Publish(ctx context.Context, req *stixhubv1.PublishRequest)
 	if !ok {
 		return nil, status.Error(codes.PermissionDenied, "member not found")
 	}
+	if !h.keyHealth.up.Load() {
+		// Receipts cannot be signed (or the registry cannot be trusted to be
+		// current): refuse the whole batch rather than store half of it.
+		return nil, status.Error(codes.Unavailable, "hub key service (Vault) unavailable; nothing was stored, retry")
+	}
 	objs := req.GetObjects()
 	checks := make([]checked, len(objs))
 	now := time.Now()
@@ -147,8 +152,16 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 			violation("key_id", fmt.Sprintf("%s is not a registered key of this member", o.GetKeyId()))))
 	}
 	if !key.ActiveAt(now) {
-		return reject(objectError(codes.PermissionDenied, "key revoked",
-			violation("key_id", fmt.Sprintf("key %s was revoked at %s", key.ID, key.RevokedAt.Format(time.RFC3339)))))
+		switch key.StatusAt(now) {
+		case registry.KeyRevoked:
+			return reject(objectError(codes.PermissionDenied, "key revoked",
+				violation("key_id", fmt.Sprintf("key %s was revoked at %s", key.ID, key.RevokedAt.Format(time.RFC3339)))))
+		case registry.KeyExpired:
+			return reject(objectError(codes.PermissionDenied, "key rotated out",
+				violation("key_id", fmt.Sprintf("key %s was replaced by %s; its overlap ended at %s", key.ID, key.ReplacedBy, key.ExpiresAt.Format(time.RFC3339)))))
+		}
+		return reject(objectError(codes.PermissionDenied, "key not yet valid",
+			violation("key_id", fmt.Sprintf("key %s is valid from %s", key.ID, key.AddedAt.Format(time.RFC3339)))))
 	}
 	if !sign.Verify(key.PublicKey, canonical, o.GetSignature()) {
 		return reject(objectError(codes.InvalidArgument, "signature does not verify",

@@ -372,7 +372,7 @@ func TestRevokedKeyIsRefusedAtOnceButOldObjectsStillVerify(t *testing.T) {
 	if err != nil || before[0].GetOutcome() != stixhubv1.Outcome_OUTCOME_ACCEPTED {
 		t.Fatalf("publish before revocation: %v %v", err, before)
 	}
-	if _, err := hub.Operator(t).Admin().RevokeKey(ctx, bank.Signer.KeyID(), "compromised"); err != nil {
+	if _, err := hub.Operator(t).Admin().RevokeKey(ctx, bank.Signer.KeyID(), "superseded"); err != nil {
 		t.Fatal(err)
 	}
 	after, err := c.Publish(ctx, indicator(t, nil))

@@ -21,16 +21,24 @@ func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1
 		return err
 	}
 	p, _ := auth.FromContext(stream.Context())
-	ctx, cancel := context.WithCancel(stream.Context())
-	defer cancel()
-	stop := context.AfterFunc(h.streamsCtx, cancel)
+	ctx, cancel := context.WithCancelCause(stream.Context())
+	defer cancel(nil)
+	stop := context.AfterFunc(h.streamsCtx, func() { cancel(context.Canceled) })
 	defer stop()
+	// A suspension cuts the stream at once, on whichever node it is made.
+	defer h.streams.add(p.MemberID, cancel)()
+	if h.registry.Suspended(p.MemberID) { // suspended between auth and add
+		cancel(errSuspended)
+	}
 
 	h.log.InfoContext(ctx, "subscribe", "member", p.MemberID, "after_cursor", req.GetAfterCursor(),
 		"from_now", req.GetFromNow(), "types", req.GetTypes())
 	sent, err := h.subscribe(ctx, req, stream)
 	h.log.InfoContext(ctx, "subscribe ended", "member", p.MemberID, "delivered", sent)
 	switch {
+	case errors.Is(context.Cause(ctx), errSuspended):
+		h.log.InfoContext(ctx, "subscribe cut: member suspended", "member", p.MemberID)
+		return status.Error(codes.PermissionDenied, auth.ErrSuspendedMessage)
 	case h.streamsCtx.Err() != nil:
 		return status.Error(codes.Unavailable, "hub is shutting down; resume from your last cursor")
 	case stream.Context().Err() != nil:
@@ -54,7 +62,18 @@ func (h *Hub) subscribe(ctx context.Context, req *stixhubv1.SubscribeRequest, st
 		func() error { return stream.Send(started) },
 		func(d *stixhubv1.Delivery) error {
 			sent++
+			d.Suspect = h.suspect(d)
 			return stream.Send(&stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Delivery{Delivery: d}})
 		})
 	return sent, err
+}
+
+// suspect reports whether a delivered object's key was revoked as
+// compromised at or before the hub accepted the object.
+func (h *Hub) suspect(d *stixhubv1.Delivery) bool {
+	if d.GetObject() == nil {
+		return false
+	}
+	k, ok := h.registry.Key(d.GetObject().GetKeyId())
+	return ok && !k.CompromisedAt.IsZero() && k.SuspectAt(d.GetReceipt().GetAcceptedAt().AsTime())
 }

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/stixhub/stixhub/internal/registry"
 	"github.com/stixhub/stixhub/internal/stix"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
@@ -104,8 +106,43 @@ func validateRevokeKey(req *stixhubv1.RevokeKeyRequest) error {
 	if utf8.RuneCountInString(req.GetReason()) > 500 {
 		vs = append(vs, violation("reason", "at most 500 characters"))
 	}
+	compromised := req.GetReason() == registry.ReasonCompromised
+	switch {
+	case compromised && req.GetCompromisedAt() == nil:
+		vs = append(vs, violation("compromised_at", `required with the reason "compromised": the time from which objects signed with the key are suspect`))
+	case !compromised && req.GetCompromisedAt() != nil:
+		vs = append(vs, violation("compromised_at", `only with the reason "compromised"`))
+	case req.GetCompromisedAt() != nil && !req.GetCompromisedAt().IsValid():
+		vs = append(vs, violation("compromised_at", "not a valid timestamp"))
+	case req.GetCompromisedAt() != nil && req.GetCompromisedAt().AsTime().After(time.Now()):
+		vs = append(vs, violation("compromised_at", "must not be in the future"))
+	}
 	if len(vs) > 0 {
 		return invalidArgument("invalid revocation", vs...)
+	}
+	return nil
+}
+
+func validateRotateKey(req *stixhubv1.RotateKeyRequest) error {
+	var vs []*stixhubv1.FieldViolation
+	if !isMemberID(req.GetMemberId()) {
+		vs = append(vs, violation("member_id", `must be a member id, "member--<UUID>"`))
+	}
+	if len(req.GetPublicKey()) != 32 {
+		vs = append(vs, violation("public_key", fmt.Sprintf("must be a raw 32-byte Ed25519 public key, got %d bytes", len(req.GetPublicKey()))))
+	}
+	if o := req.GetOverlap(); o != nil && (!o.IsValid() || o.AsDuration() < 0 || o.AsDuration() > 365*24*time.Hour) {
+		vs = append(vs, violation("overlap", "must be between 0 and 365 days"))
+	}
+	if len(vs) > 0 {
+		return invalidArgument("invalid rotation", vs...)
+	}
+	return nil
+}
+
+func validateMemberID(memberID string) error {
+	if !isMemberID(memberID) {
+		return invalidArgument("invalid member", violation("member_id", `must be a member id, "member--<UUID>"`))
 	}
 	return nil
 }

@@ -34,10 +34,15 @@ const (
 	OperatorOnly
 )
 
-// Authenticator looks up the principal of a token.
+// Authenticator looks up the principal of a token, and whether a member is
+// suspended.
 type Authenticator interface {
 	Authenticate(token string) (registry.Principal, bool)
+	Suspended(memberID string) bool
 }
+
+// ErrSuspendedMessage is what a suspended member is told.
+const ErrSuspendedMessage = "member is suspended; contact the hub operator"
 
 // Policy maps full gRPC method names ("/stixhub.v1.HubService/Publish") or
 // service prefixes ("/grpc.health.v1.Health/") to rules.
@@ -97,6 +102,8 @@ func Authorize(ctx context.Context, a Authenticator, pol Policy, method string) 
 		return nil, status.Error(codes.PermissionDenied, "operator token required")
 	case rule == MemberOnly && p.MemberID == "":
 		return nil, status.Error(codes.PermissionDenied, "member token required; the operator token cannot publish or subscribe")
+	case p.MemberID != "" && a.Suspended(p.MemberID):
+		return nil, status.Error(codes.PermissionDenied, ErrSuspendedMessage)
 	}
 	return WithPrincipal(ctx, p), nil
 }

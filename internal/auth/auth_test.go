@@ -15,13 +15,16 @@ import (
 // package and end to end in the server tests.
 type tokens map[string]registry.Principal
 
+// Suspended says member--suspended is.
+func (t tokens) Suspended(id string) bool { return id == "member--suspended" }
+
 func (t tokens) Authenticate(tok string) (registry.Principal, bool) {
 	p, ok := t[tok]
 	return p, ok
 }
 
 func TestAuthorize(t *testing.T) {
-	a := tokens{"member-tok": {MemberID: "member--1"}, "op-tok": {Operator: true}}
+	a := tokens{"member-tok": {MemberID: "member--1"}, "op-tok": {Operator: true}, "suspended-tok": {MemberID: "member--suspended"}}
 	pol := Policy{
 		Methods:  map[string]Rule{"/svc/Publish": MemberOnly, "/svc/Closed": Deny},
 		Prefixes: map[string]Rule{"/admin/": OperatorOnly, "/health/": Public},
@@ -42,6 +45,7 @@ func TestAuthorize(t *testing.T) {
 		{"operator on an operator method", "/admin/ListMembers", "Bearer op-tok", codes.OK, ""},
 		{"public method needs nothing", "/health/Check", "", codes.OK, ""},
 		{"denied method", "/svc/Closed", "Bearer op-tok", codes.PermissionDenied, ""},
+		{"suspended member", "/svc/Publish", "Bearer suspended-tok", codes.PermissionDenied, ""},
 		{"method without a rule is denied", "/svc/Unknown", "Bearer op-tok", codes.PermissionDenied, ""},
 	}
 	for _, tc := range tests {

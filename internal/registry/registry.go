@@ -1,20 +1,22 @@
 // Package registry keeps the hub's member records: members, their tokens and
-// their Ed25519 keys, and the hub's own receipt keys.
+// their Ed25519 keys over their whole life, the hub's own receipt keys, and
+// the audit log of operator actions.
 //
-// Records live in a JetStream key-value bucket, so every hub node sees the same
-// registry and NATS replicates it. Each node keeps an in-memory view that a KV
-// watcher keeps current; writes wait until the view has caught up with them, so
-// a node reads its own writes at once (a revoked key is refused by the next
-// publish on the node that revoked it, and within the watch latency, a few
-// milliseconds, on every other node).
+// Records live in a Backend shared by every hub node: a JetStream KV bucket
+// (the embedded default) or Vault KV v2. Both keep every version of every
+// record. Each node keeps an in-memory view that the backend's watch keeps
+// current, so the publish path never waits on storage; a node applies its
+// own writes to its view at once (a key revoked on one node is refused by that
+// node's next publish, and by every other node within the watch latency).
 //
-// KV layout (keys are dot-separated, values JSON):
+// Keys (values JSON):
 //
 //	member.<member-id>       Member
 //	identity.<identity-id>   member id that claimed the STIX identity (uniqueness)
 //	token.<sha256-hex>       Principal for the token with that hash
 //	key.<key-id>             Key
 //	hubkey.<key-id>          HubKey
+//	audit.<time>-<random>    AuditEntry
 package registry
 
 import (
@@ -34,7 +36,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/stixhub/stixhub/internal/sign"
 )
@@ -51,13 +52,17 @@ var (
 	ErrInvalid = errors.New("invalid")
 )
 
-// KeyStatus is the lifecycle state of a member key.
+// KeyStatus is the stored lifecycle state of a member key. A rotated key
+// stays active until its ExpiresAt; see Key.StatusAt.
 type KeyStatus string
 
 // Key states.
 const (
 	KeyActive  KeyStatus = "active"
 	KeyRevoked KeyStatus = "revoked"
+	// KeyExpired is never stored: StatusAt reports it for a rotated key
+	// after its overlap.
+	KeyExpired KeyStatus = "expired"
 )
 
 // Member is an institution admitted to the hub.
@@ -66,17 +71,30 @@ type Member struct {
 	Name      string    `json:"name"`
 	Identity  string    `json:"identity"`
 	CreatedAt time.Time `json:"created_at"`
+	// Suspended members can neither publish nor read; their open streams
+	// are closed.
+	Suspended   bool      `json:"suspended,omitempty"`
+	SuspendedAt time.Time `json:"suspended_at,omitzero"`
 }
 
 // Key is a member's Ed25519 public key and its validity.
 type Key struct {
-	ID           string            `json:"id"`
-	MemberID     string            `json:"member_id"`
-	PublicKey    ed25519.PublicKey `json:"public_key"`
-	Status       KeyStatus         `json:"status"`
-	AddedAt      time.Time         `json:"added_at"`
-	RevokedAt    time.Time         `json:"revoked_at,omitzero"`
-	RevokeReason string            `json:"revoke_reason,omitempty"`
+	ID        string            `json:"id"`
+	MemberID  string            `json:"member_id"`
+	PublicKey ed25519.PublicKey `json:"public_key"`
+	Status    KeyStatus         `json:"status"`
+	AddedAt   time.Time         `json:"added_at"`
+	// ExpiresAt ends the key's validity for new objects; set when the key
+	// is rotated out (rotation time plus overlap). Zero means no end.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// ReplacedBy is the key that rotated this one out.
+	ReplacedBy   string    `json:"replaced_by,omitempty"`
+	RevokedAt    time.Time `json:"revoked_at,omitzero"`
+	RevokeReason string    `json:"revoke_reason,omitempty"`
+	// CompromisedAt, set on a revocation for compromise, is when the key
+	// may have fallen into other hands: objects accepted from then on are
+	// suspect even though they were accepted before the revocation.
+	CompromisedAt time.Time `json:"compromised_at,omitzero"`
 }
 
 // ActiveAt reports whether the key may sign an object accepted at t.
@@ -84,7 +102,28 @@ func (k Key) ActiveAt(t time.Time) bool {
 	if t.Before(k.AddedAt) {
 		return false
 	}
+	if !k.ExpiresAt.IsZero() && !t.Before(k.ExpiresAt) {
+		return false
+	}
 	return k.Status != KeyRevoked || t.Before(k.RevokedAt)
+}
+
+// SuspectAt reports whether an object accepted at t with this key must be
+// treated as suspect: the key was revoked as compromised at or before t.
+func (k Key) SuspectAt(t time.Time) bool {
+	return !k.CompromisedAt.IsZero() && !t.Before(k.CompromisedAt)
+}
+
+// StatusAt is the key's state at t: revoked, expired (rotated out and past
+// its overlap) or active.
+func (k Key) StatusAt(t time.Time) KeyStatus {
+	switch {
+	case k.Status == KeyRevoked:
+		return KeyRevoked
+	case !k.ExpiresAt.IsZero() && !t.Before(k.ExpiresAt):
+		return KeyExpired
+	}
+	return KeyActive
 }
 
 // HubKey is a public key the hub signs receipts with.
@@ -102,148 +141,135 @@ type Principal struct {
 
 // Config configures Open. The zero value of every field has a default.
 type Config struct {
-	// Bucket is the KV bucket name. Default "STIXHUB_REGISTRY".
-	Bucket string
-	// Replicas is the bucket's replication factor. Default 1; use 3 on a
-	// NATS cluster.
-	Replicas int
-	// History is the number of values kept per key. Default 16, so every
-	// recent change to a record can be audited.
-	History uint8
 	// Logger receives watch errors. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
+	// OnMemberChange, if set, is called on every node after a member record
+	// changes in its view (for example to close a suspended member's
+	// streams). It must not block.
+	OnMemberChange func(Member)
 }
 
-func (c *Config) setDefaults() {
-	if c.Bucket == "" {
-		c.Bucket = "STIXHUB_REGISTRY"
-	}
-	if c.Replicas == 0 {
-		c.Replicas = 1
-	}
-	if c.History == 0 {
-		c.History = 16
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-}
+// viewKinds are the record kinds the in-memory view holds.
+var viewKinds = []string{"member", "token", "key", "hubkey"}
 
-// Registry is the member registry backed by a JetStream KV bucket.
+// Registry is the member registry: the logic over a Backend, and a view of
+// it in memory.
 type Registry struct {
-	kv  jetstream.KeyValue
+	b   Backend
 	cfg Config
 
 	mu       sync.RWMutex
-	rev      uint64        // last KV revision applied to the view
-	advanced chan struct{} // closed and replaced when rev advances
+	versions map[string]uint64 // record key -> version applied to the view
 	members  map[string]Member
 	keys     map[string]Key
 	hubKeys  map[string]HubKey
 	tokens   map[string]Principal // by token hash
 
-	watcher jetstream.KeyWatcher
-	done    chan struct{}
+	stop context.CancelFunc
+	done chan struct{}
 }
 
-// Open creates or binds the registry bucket, loads it and starts watching it.
-// It returns once the in-memory view holds every record.
-func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Registry, error) {
-	cfg.setDefaults()
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      cfg.Bucket,
-		Description: "stixhub members, tokens and keys",
-		History:     cfg.History,
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
-	})
+// Open loads the registry from b and starts following its changes. It
+// returns once the in-memory view holds every record.
+func Open(ctx context.Context, b Backend, cfg Config) (*Registry, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	wctx, stop := context.WithCancel(context.Background())
+	updates, err := b.Watch(wctx, viewKinds)
 	if err != nil {
-		return nil, fmt.Errorf("open registry bucket %s: %w", cfg.Bucket, err)
+		stop()
+		return nil, err
 	}
 	r := &Registry{
-		kv:       kv,
+		b:        b,
 		cfg:      cfg,
-		advanced: make(chan struct{}),
+		versions: make(map[string]uint64),
 		members:  make(map[string]Member),
 		keys:     make(map[string]Key),
 		hubKeys:  make(map[string]HubKey),
 		tokens:   make(map[string]Principal),
+		stop:     stop,
 		done:     make(chan struct{}),
 	}
-	w, err := kv.WatchAll(context.Background())
-	if err != nil {
-		return nil, fmt.Errorf("watch registry: %w", err)
-	}
-	r.watcher = w
-	// The watcher sends every current value, then a nil entry.
 	for loaded := false; !loaded; {
 		select {
-		case e, ok := <-w.Updates():
+		case rec, ok := <-updates:
 			if !ok {
-				return nil, errors.New("registry watch closed while loading")
+				stop()
+				return nil, fmt.Errorf("%s: watch closed while loading", b)
 			}
-			if e == nil {
+			if rec.Key == "" {
 				loaded = true
 				continue
 			}
-			r.apply(e)
+			r.apply(rec)
 		case <-ctx.Done():
-			_ = w.Stop()
-			return nil, fmt.Errorf("load registry: %w", ctx.Err())
+			stop()
+			return nil, fmt.Errorf("load registry from %s: %w", b, ctx.Err())
 		}
 	}
-	go r.watch()
+	go func() {
+		defer close(r.done)
+		for rec := range updates {
+			if rec.Key != "" {
+				r.apply(rec)
+			}
+		}
+	}()
 	return r, nil
 }
 
-// Close stops watching the bucket.
+// Close stops following the backend.
 func (r *Registry) Close() error {
-	err := r.watcher.Stop()
+	r.stop()
 	<-r.done
-	return err
+	return nil
 }
 
-func (r *Registry) watch() {
-	defer close(r.done)
-	for e := range r.watcher.Updates() {
-		if e != nil {
-			r.apply(e)
-		}
-	}
-}
+// Backend returns the storage the registry is kept in.
+func (r *Registry) Backend() Backend { return r.b }
 
-// apply folds one KV entry into the view.
-func (r *Registry) apply(e jetstream.KeyValueEntry) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if e.Revision() > r.rev {
-		r.rev = e.Revision()
-		close(r.advanced)
-		r.advanced = make(chan struct{})
-	}
-	kind, id, ok := strings.Cut(e.Key(), ".")
+// Check reports whether the registry's storage can be reached now.
+func (r *Registry) Check(ctx context.Context) error { return r.b.Check(ctx) }
+
+// apply folds one record into the view, unless the view already holds that
+// version or a later one.
+func (r *Registry) apply(rec Record) {
+	kind, id, ok := strings.Cut(rec.Key, ".")
 	if !ok {
 		return
 	}
-	deleted := e.Operation() != jetstream.KeyValuePut
+	r.mu.Lock()
+	if rec.Version <= r.versions[rec.Key] {
+		r.mu.Unlock()
+		return
+	}
+	r.versions[rec.Key] = rec.Version
 	var err error
 	switch kind {
 	case "member":
-		err = applyJSON(r.members, id, e.Value(), deleted)
+		err = applyJSON(r.members, id, rec.Value, rec.Deleted)
 	case "key":
-		err = applyJSON(r.keys, id, e.Value(), deleted)
+		err = applyJSON(r.keys, id, rec.Value, rec.Deleted)
 	case "hubkey":
-		err = applyJSON(r.hubKeys, id, e.Value(), deleted)
+		err = applyJSON(r.hubKeys, id, rec.Value, rec.Deleted)
 	case "token":
-		err = applyJSON(r.tokens, id, e.Value(), deleted)
+		err = applyJSON(r.tokens, id, rec.Value, rec.Deleted)
 	}
+	m, isMember := r.members[id]
+	r.mu.Unlock()
 	if err != nil {
-		r.cfg.Logger.Error("registry: unreadable record ignored", "key", e.Key(), "revision", e.Revision(), "err", err)
+		r.cfg.Logger.Error("registry: unreadable record ignored", "key", rec.Key, "version", rec.Version, "err", err)
+		return
+	}
+	if kind == "member" && isMember && r.cfg.OnMemberChange != nil {
+		r.cfg.OnMemberChange(m)
 	}
 }
 
@@ -260,36 +286,51 @@ func applyJSON[T any](m map[string]T, id string, value []byte, deleted bool) err
 	return nil
 }
 
-// waitFor blocks until the view has applied KV revision rev.
-func (r *Registry) waitFor(ctx context.Context, rev uint64) error {
-	for {
-		r.mu.RLock()
-		cur, ch := r.rev, r.advanced
-		r.mu.RUnlock()
-		if cur >= rev {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("wait for registry revision %d: %w", rev, ctx.Err())
-		}
-	}
-}
-
-func (r *Registry) create(ctx context.Context, key string, v any) (uint64, error) {
+// create stores a new record and applies it to the view.
+func (r *Registry) create(ctx context.Context, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	rev, err := r.kv.Create(ctx, key, b)
-	if errors.Is(err, jetstream.ErrKeyExists) {
-		return 0, fmt.Errorf("%s: %w", key, ErrExists)
-	}
+	rec, err := r.b.Create(ctx, key, b)
 	if err != nil {
-		return 0, fmt.Errorf("create %s: %w", key, err)
+		return err
 	}
-	return rev, nil
+	r.apply(rec)
+	return nil
+}
+
+// modify applies change to the record at key with a compare-and-set,
+// reading again when another writer got there first. change reports false
+// to leave the record as it is.
+func modify[T any](ctx context.Context, r *Registry, key string, change func(*T) (bool, error)) (T, error) {
+	for {
+		var v T
+		cur, err := r.b.Get(ctx, key)
+		if err != nil {
+			return v, err
+		}
+		if err := json.Unmarshal(cur.Value, &v); err != nil {
+			return v, fmt.Errorf("decode %s: %w", key, err)
+		}
+		changed, err := change(&v)
+		if err != nil || !changed {
+			return v, err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return v, err
+		}
+		rec, err := r.b.Update(ctx, key, b, cur.Version)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return v, err
+		}
+		r.apply(rec)
+		return v, nil
+	}
 }
 
 // NewToken returns a fresh random bearer token. Tokens carry 256 bits of
@@ -322,22 +363,19 @@ func (r *Registry) CreateMember(ctx context.Context, name, identity string) (Mem
 	if err != nil {
 		return Member{}, "", fmt.Errorf("create member token: %w", err)
 	}
-	if _, err := r.create(ctx, "identity."+identity, m.ID); err != nil {
+	if err := r.create(ctx, "identity."+identity, m.ID); err != nil {
 		if errors.Is(err, ErrExists) {
 			return Member{}, "", fmt.Errorf("identity %s is already claimed by another member: %w", identity, ErrExists)
 		}
 		return Member{}, "", err
 	}
-	rev, err := r.create(ctx, "token."+HashToken(token), Principal{MemberID: m.ID})
+	err = r.create(ctx, "token."+HashToken(token), Principal{MemberID: m.ID})
 	if err == nil {
-		rev, err = r.create(ctx, "member."+m.ID, m)
+		err = r.create(ctx, "member."+m.ID, m)
 	}
 	if err != nil {
 		// Release the identity so the operator can retry.
-		_ = r.kv.Delete(context.WithoutCancel(ctx), "identity."+identity)
-		return Member{}, "", err
-	}
-	if err := r.waitFor(ctx, rev); err != nil {
+		_ = r.b.Delete(context.WithoutCancel(ctx), "identity."+identity)
 		return Member{}, "", err
 	}
 	return m, token, nil
@@ -345,21 +383,17 @@ func (r *Registry) CreateMember(ctx context.Context, name, identity string) (Mem
 
 // EnsureOperatorToken registers token as the operator's, if not already.
 func (r *Registry) EnsureOperatorToken(ctx context.Context, token string) error {
-	h := HashToken(token)
 	if p, ok := r.Authenticate(token); ok {
 		if p.Operator {
 			return nil
 		}
 		return fmt.Errorf("operator token is registered to member %s: %w", p.MemberID, ErrExists)
 	}
-	rev, err := r.create(ctx, "token."+h, Principal{Operator: true})
-	if err != nil && !errors.Is(err, ErrExists) {
-		return err
+	err := r.create(ctx, "token."+HashToken(token), Principal{Operator: true})
+	if errors.Is(err, ErrExists) {
+		return nil // another node registered it first
 	}
-	if err == nil {
-		return r.waitFor(ctx, rev)
-	}
-	return nil
+	return err
 }
 
 // Authenticate returns the principal a token belongs to.
@@ -376,6 +410,12 @@ func (r *Registry) Member(id string) (Member, bool) {
 	defer r.mu.RUnlock()
 	m, ok := r.members[id]
 	return m, ok
+}
+
+// Suspended reports whether a member is suspended.
+func (r *Registry) Suspended(memberID string) bool {
+	m, _ := r.Member(memberID)
+	return m.Suspended
 }
 
 // Members returns every member, oldest first.
@@ -412,7 +452,7 @@ func (r *Registry) AddKey(ctx context.Context, memberID string, pub ed25519.Publ
 		Status:    KeyActive,
 		AddedAt:   r.cfg.Now().UTC(),
 	}
-	rev, err := r.create(ctx, "key."+k.ID, k)
+	err := r.create(ctx, "key."+k.ID, k)
 	if errors.Is(err, ErrExists) {
 		existing, gerr := r.loadKey(ctx, k.ID)
 		if gerr != nil {
@@ -426,61 +466,19 @@ func (r *Registry) AddKey(ctx context.Context, memberID string, pub ed25519.Publ
 	if err != nil {
 		return Key{}, err
 	}
-	if err := r.waitFor(ctx, rev); err != nil {
-		return Key{}, err
-	}
 	return k, nil
 }
 
 func (r *Registry) loadKey(ctx context.Context, id string) (Key, error) {
-	e, err := r.kv.Get(ctx, "key."+id)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return Key{}, fmt.Errorf("key %s: %w", id, ErrNotFound)
-	}
+	rec, err := r.b.Get(ctx, "key."+id)
 	if err != nil {
-		return Key{}, fmt.Errorf("get key %s: %w", id, err)
+		return Key{}, err
 	}
 	var k Key
-	if err := json.Unmarshal(e.Value(), &k); err != nil {
+	if err := json.Unmarshal(rec.Value, &k); err != nil {
 		return Key{}, fmt.Errorf("decode key %s: %w", id, err)
 	}
 	return k, nil
-}
-
-// RevokeKey revokes a key from now on. Revoking a revoked key returns it
-// unchanged.
-func (r *Registry) RevokeKey(ctx context.Context, keyID, reason string) (Key, error) {
-	for {
-		e, err := r.kv.Get(ctx, "key."+keyID)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return Key{}, fmt.Errorf("key %s: %w", keyID, ErrNotFound)
-		}
-		if err != nil {
-			return Key{}, fmt.Errorf("get key %s: %w", keyID, err)
-		}
-		var k Key
-		if err := json.Unmarshal(e.Value(), &k); err != nil {
-			return Key{}, fmt.Errorf("decode key %s: %w", keyID, err)
-		}
-		if k.Status == KeyRevoked {
-			return k, nil
-		}
-		k.Status = KeyRevoked
-		k.RevokedAt = r.cfg.Now().UTC()
-		k.RevokeReason = reason
-		b, err := json.Marshal(k)
-		if err != nil {
-			return Key{}, err
-		}
-		rev, err := r.kv.Update(ctx, "key."+keyID, b, e.Revision())
-		if errors.Is(err, jetstream.ErrKeyExists) {
-			continue // changed under us: read again
-		}
-		if err != nil {
-			return Key{}, fmt.Errorf("revoke key %s: %w", keyID, err)
-		}
-		return k, r.waitFor(ctx, rev)
-	}
 }
 
 // Key returns the key with the given id.
@@ -520,14 +518,14 @@ func (r *Registry) AddHubKey(ctx context.Context, pub ed25519.PublicKey) (HubKey
 	if ok {
 		return existing, nil
 	}
-	rev, err := r.create(ctx, "hubkey."+k.ID, k)
+	err := r.create(ctx, "hubkey."+k.ID, k)
 	if errors.Is(err, ErrExists) {
 		return k, nil
 	}
 	if err != nil {
 		return HubKey{}, err
 	}
-	return k, r.waitFor(ctx, rev)
+	return k, nil
 }
 
 // HubKeys returns the hub's receipt keys, oldest first.

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -12,33 +13,84 @@ import (
 
 	"github.com/stixhub/stixhub/internal/broker"
 	"github.com/stixhub/stixhub/internal/sign"
+	"github.com/stixhub/stixhub/internal/vaulttest"
 )
 
-func openPair(t *testing.T) (*Registry, *Registry) {
+// backendKind opens two registry handles on one storage, as two hub nodes
+// would: a JetStream KV bucket, or Vault KV v2 (with the hub policy of
+// deploy/vault, so the tests also prove that policy is enough).
+type backendKind struct {
+	name string
+	open func(t *testing.T) (Backend, Backend)
+}
+
+func backendKinds() []backendKind {
+	return []backendKind{
+		{"jetstream", func(t *testing.T) (Backend, Backend) {
+			ctx := context.Background()
+			b, err := broker.StartEmbedded(ctx, broker.EmbeddedConfig{StoreDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(b.Close)
+			nc, err := nats.Connect("", nats.InProcessServer(b.Server))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(nc.Close)
+			js2, _ := jetstream.New(nc)
+			b1, err := NewJetStreamBackend(ctx, b.JS, JetStreamConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b2, err := NewJetStreamBackend(ctx, js2, JetStreamConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b1, b2
+		}},
+		{"vault", func(t *testing.T) (Backend, Backend) {
+			ctx := context.Background()
+			v := vaulttest.Start(t)
+			policy, err := os.ReadFile("../../deploy/vault/hub.hcl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok := v.TokenWithPolicy("stixhub-hub", string(policy))
+			cfg := VaultConfig{PollInterval: 20 * time.Millisecond}
+			b1, err := NewVaultBackend(ctx, v.Client(tok), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b2, err := NewVaultBackend(ctx, v.Client(tok), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b1, b2
+		}},
+	}
+}
+
+// forEachBackend runs test against every backend kind.
+func forEachBackend(t *testing.T, test func(t *testing.T, open func() (*Registry, *Registry))) {
+	for _, k := range backendKinds() {
+		t.Run(k.name, func(t *testing.T) {
+			test(t, func() (*Registry, *Registry) {
+				b1, b2 := k.open(t)
+				return openRegistry(t, b1), openRegistry(t, b2)
+			})
+		})
+	}
+}
+
+func openRegistry(t *testing.T, b Backend) *Registry {
 	t.Helper()
-	ctx := context.Background()
-	b, err := broker.StartEmbedded(ctx, broker.EmbeddedConfig{StoreDir: t.TempDir()})
+	r, err := Open(context.Background(), b, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(b.Close)
-	r1, err := Open(ctx, b.JS, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r1.Close() })
-	nc, err := nats.Connect("", nats.InProcessServer(b.Server))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js2, _ := jetstream.New(nc)
-	r2, err := Open(ctx, js2, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r2.Close() })
-	return r1, r2
+	t.Cleanup(func() { r.Close() })
+	return r
 }
 
 func newIdentity() string { return "identity--" + uuid.NewString() }
@@ -54,8 +106,10 @@ func eventually(t *testing.T, what string, fn func() bool) {
 	}
 }
 
-func TestMembersAndTokens(t *testing.T) {
-	r, other := openPair(t)
+func TestMembersAndTokens(t *testing.T) { forEachBackend(t, testMembersAndTokens) }
+
+func testMembersAndTokens(t *testing.T, open func() (*Registry, *Registry)) {
+	r, other := open()
 	ctx := context.Background()
 	id := newIdentity()
 	m, token, err := r.CreateMember(ctx, "Bank A", id)
@@ -82,8 +136,10 @@ func TestMembersAndTokens(t *testing.T) {
 	})
 }
 
-func TestOperatorToken(t *testing.T) {
-	r, _ := openPair(t)
+func TestOperatorToken(t *testing.T) { forEachBackend(t, testOperatorToken) }
+
+func testOperatorToken(t *testing.T, open func() (*Registry, *Registry)) {
+	r, _ := open()
 	ctx := context.Background()
 	tok, _ := NewToken()
 	if err := r.EnsureOperatorToken(ctx, tok); err != nil {
@@ -101,8 +157,10 @@ func TestOperatorToken(t *testing.T) {
 	}
 }
 
-func TestKeyLifecycle(t *testing.T) {
-	r, other := openPair(t)
+func TestKeyLifecycle(t *testing.T) { forEachBackend(t, testKeyLifecycle) }
+
+func testKeyLifecycle(t *testing.T, open func() (*Registry, *Registry)) {
+	r, other := open()
 	ctx := context.Background()
 	a, _, _ := r.CreateMember(ctx, "Bank A", newIdentity())
 	b, _, _ := r.CreateMember(ctx, "Bank B", newIdentity())
@@ -129,21 +187,21 @@ func TestKeyLifecycle(t *testing.T) {
 		t.Fatalf("short key: %v", err)
 	}
 
-	rk, err := r.RevokeKey(ctx, k.ID, "compromised")
+	rk, err := r.RevokeKey(ctx, k.ID, Revocation{Reason: "superseded"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := r.Key(k.ID); got.Status != KeyRevoked || got.RevokeReason != "compromised" {
+	if got, _ := r.Key(k.ID); got.Status != KeyRevoked || got.RevokeReason != "superseded" {
 		t.Fatalf("revocation not visible on the revoking node at once: %+v", got)
 	}
 	if rk.ActiveAt(time.Now().Add(time.Millisecond)) || !rk.ActiveAt(rk.AddedAt) || rk.ActiveAt(rk.AddedAt.Add(-time.Nanosecond)) {
 		t.Fatalf("validity after revocation: %+v", rk)
 	}
-	again2, err := r.RevokeKey(ctx, k.ID, "other reason")
-	if err != nil || !again2.RevokedAt.Equal(rk.RevokedAt) || again2.RevokeReason != "compromised" {
+	again2, err := r.RevokeKey(ctx, k.ID, Revocation{Reason: "other reason"})
+	if err != nil || !again2.RevokedAt.Equal(rk.RevokedAt) || again2.RevokeReason != "superseded" {
 		t.Fatalf("second revocation changed the record: %+v %v", again2, err)
 	}
-	if _, err := r.RevokeKey(ctx, "00000000000000000000000000000000", ""); !errors.Is(err, ErrNotFound) {
+	if _, err := r.RevokeKey(ctx, "00000000000000000000000000000000", Revocation{}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("revoke unknown: %v", err)
 	}
 	eventually(t, "other node sees the revocation", func() bool {
@@ -159,13 +217,15 @@ func TestKeyLifecycle(t *testing.T) {
 }
 
 func TestHubKeysAndReload(t *testing.T) {
-	ctx := context.Background()
-	b, err := broker.StartEmbedded(ctx, broker.EmbeddedConfig{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
+	for _, k := range backendKinds() {
+		t.Run(k.name, func(t *testing.T) { testHubKeysAndReload(t, k) })
 	}
-	defer b.Close()
-	r, err := Open(ctx, b.JS, Config{})
+}
+
+func testHubKeysAndReload(t *testing.T, k backendKind) {
+	ctx := context.Background()
+	b, _ := k.open(t)
+	r, err := Open(ctx, b, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +237,7 @@ func TestHubKeysAndReload(t *testing.T) {
 	m, tok, _ := r.CreateMember(ctx, "Bank", newIdentity())
 	r.Close()
 
-	r2, err := Open(ctx, b.JS, Config{})
+	r2, err := Open(ctx, b, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

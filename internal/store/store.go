@@ -69,6 +69,10 @@ const (
 	HeaderMember = "Stixhub-Member"
 )
 
+// RevocationSubjectToken is the last subject token of key revocation events
+// in the object stream.
+const RevocationSubjectToken = "_key-revoked"
+
 // Errors reported in Result.Err or returned by Store methods.
 var (
 	// ErrOwnedByOther means another member already published an object with
@@ -151,6 +155,9 @@ type Entry struct {
 	// KeyID and Signature are the member key and its signature.
 	KeyID     string
 	Signature []byte
+	// Revocation, when set, makes this entry a key revocation event instead
+	// of an object: every other field is ignored, and it is always stored.
+	Revocation *stixhubv1.KeyRevocation
 }
 
 // Outcome is what Append did with one entry.
@@ -410,6 +417,10 @@ func (s *Store) plan(pending []*item) (writes []plannedWrite, deferred []*item) 
 	}
 	planned := make(map[string]bool)
 	for _, it := range pending {
+		if it.e.Revocation != nil {
+			writes = append(writes, plannedWrite{item: it, seq: s.next + uint64(len(writes))})
+			continue
+		}
 		if planned[idKey(it.e.ID)] {
 			deferred = append(deferred, it)
 			continue
@@ -438,9 +449,15 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 		return nil, false
 	}
 	now := s.cfg.Now().UTC()
-	leaves := make([]receipt.Leaf, len(writes))
+	leaves := make([]receipt.Leaf, 0, len(writes))
+	leafOf := make([]int, len(writes)) // writes[i]'s leaf, -1 for events
 	for i, w := range writes {
-		leaves[i] = receipt.Leaf{
+		if w.e.Revocation != nil {
+			leafOf[i] = -1
+			continue
+		}
+		leafOf[i] = len(leaves)
+		leaves = append(leaves, receipt.Leaf{
 			ObjectID:     w.e.ID,
 			Modified:     w.e.Modified,
 			Cursor:       w.seq,
@@ -448,9 +465,13 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			MemberID:     w.e.MemberID,
 			KeyID:        w.e.KeyID,
 			ObjectSHA256: sha256.Sum256(w.e.Canonical),
-		}
+		})
 	}
-	receipts, err := receipt.Issue(ctx, s.cfg.Signer, leaves)
+	var receipts []*stixhubv1.Receipt
+	var err error
+	if len(leaves) > 0 {
+		receipts, err = receipt.Issue(ctx, s.cfg.Signer, leaves)
+	}
 	if err != nil {
 		s.cfg.Logger.Error("sign receipts", "err", err)
 		for _, w := range writes {
@@ -463,24 +484,10 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 	var prevID string
 	futures := make([]jetstream.PubAckFuture, 0, len(writes))
 	for i, w := range writes {
-		data, err := proto.Marshal(&stixhubv1.StoredObject{
-			Object:   &stixhubv1.SignedObject{Object: w.e.Canonical, KeyId: w.e.KeyID, Signature: w.e.Signature},
-			MemberId: w.e.MemberID,
-			Receipt:  receipts[i],
-		})
+		msg, err := s.message(w, receiptOf(receipts, leafOf[i]))
 		if err != nil {
 			s.cfg.Logger.Error("encode stored object", "id", w.e.ID, "err", err)
 			break
-		}
-		msg := &nats.Msg{
-			Subject: typeSubject(s.cfg.SubjectPrefix, w.e.ID),
-			Data:    data,
-			Header: nats.Header{
-				HeaderID:                        {w.e.ID},
-				HeaderVersion:                   {w.e.VersionKey},
-				HeaderMember:                    {w.e.MemberID},
-				jetstream.ExpectedLastSeqHeader: {strconv.FormatUint(w.seq-1, 10)},
-			},
 		}
 		if !s.cfg.Exclusive {
 			// Chain each write to the one before: if that one failed and
@@ -519,8 +526,12 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 				// names the wrong cursor, so say so loudly.
 				s.cfg.Logger.Error("stream stored object at an unexpected cursor", "id", w.e.ID, "want", w.seq, "got", ack.Sequence)
 			}
-			s.idx.observe(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence)
-			s.finish(w.item, Result{Outcome: Accepted, Cursor: ack.Sequence, Receipt: receipts[i]})
+			if w.e.Revocation != nil {
+				s.idx.skip(ack.Sequence)
+			} else {
+				s.idx.observe(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence)
+			}
+			s.finish(w.item, Result{Outcome: Accepted, Cursor: ack.Sequence, Receipt: receiptOf(receipts, leafOf[i])})
 			maxSeq = max(maxSeq, ack.Sequence)
 		case err := <-futures[i].Err():
 			var apiErr *jetstream.APIError
@@ -541,6 +552,37 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 		s.cfg.Logger.Warn("slow stream append", "objects", len(writes), "took", d.Round(time.Millisecond))
 	}
 	return failed, transient
+}
+
+func receiptOf(receipts []*stixhubv1.Receipt, leaf int) *stixhubv1.Receipt {
+	if leaf < 0 {
+		return nil
+	}
+	return receipts[leaf]
+}
+
+// message encodes one planned write as a stream message guarded to land at
+// its planned sequence. Objects go to <prefix>.<type> with the index headers;
+// revocation events to <prefix>._key-revoked (no STIX type has an
+// underscore), without them.
+func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt) (*nats.Msg, error) {
+	rec := &stixhubv1.StoredObject{KeyRevocation: w.e.Revocation}
+	msg := &nats.Msg{Subject: s.cfg.SubjectPrefix + "." + RevocationSubjectToken, Header: nats.Header{}}
+	if w.e.Revocation == nil {
+		rec = &stixhubv1.StoredObject{
+			Object:   &stixhubv1.SignedObject{Object: w.e.Canonical, KeyId: w.e.KeyID, Signature: w.e.Signature},
+			MemberId: w.e.MemberID,
+			Receipt:  rcpt,
+		}
+		msg.Subject = typeSubject(s.cfg.SubjectPrefix, w.e.ID)
+		msg.Header[HeaderID] = []string{w.e.ID}
+		msg.Header[HeaderVersion] = []string{w.e.VersionKey}
+		msg.Header[HeaderMember] = []string{w.e.MemberID}
+	}
+	msg.Header[jetstream.ExpectedLastSeqHeader] = []string{strconv.FormatUint(w.seq-1, 10)}
+	data, err := proto.Marshal(rec)
+	msg.Data = data
+	return msg, err
 }
 
 // resync replays into the index whatever the stream holds beyond it: other

@@ -45,6 +45,10 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 	for _, t := range opts.Types {
 		cfg.FilterSubjects = append(cfg.FilterSubjects, s.cfg.SubjectPrefix+"."+t)
 	}
+	if len(opts.Types) > 0 {
+		// Key revocations concern every subscriber, whatever it filters.
+		cfg.FilterSubjects = append(cfg.FilterSubjects, s.cfg.SubjectPrefix+"."+RevocationSubjectToken)
+	}
 	cons, err := s.stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("%w: create consumer: %v", ErrUnavailable, err)
@@ -79,10 +83,11 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 			return fmt.Errorf("decode stored object at cursor %d: %w", meta.Sequence.Stream, err)
 		}
 		d := &stixhubv1.Delivery{
-			Cursor:   meta.Sequence.Stream,
-			MemberId: rec.GetMemberId(),
-			Object:   rec.GetObject(),
-			Receipt:  rec.GetReceipt(),
+			Cursor:        meta.Sequence.Stream,
+			MemberId:      rec.GetMemberId(),
+			Object:        rec.GetObject(),
+			Receipt:       rec.GetReceipt(),
+			KeyRevocation: rec.GetKeyRevocation(),
 		}
 		if err := fn(d); err != nil {
 			return err

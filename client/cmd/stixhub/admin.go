@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/stixhub/stixhub/client"
@@ -23,11 +26,11 @@ func newAdminCmd(c *conn) *cobra.Command {
 or STIXHUB_TOKEN_FILE. Run from the directory holding ./stixhub-data, the local
 hub's operator token and CA are used by default.`,
 	}
-	member := &cobra.Command{Use: "member", Short: "Admit and list members"}
-	member.AddCommand(newMemberAddCmd(c), newMemberListCmd(c))
-	key := &cobra.Command{Use: "key", Short: "Add, revoke, list and export member keys"}
-	key.AddCommand(newKeyAddCmd(c), newKeyRevokeCmd(c), newKeyListCmd(c), newKeyExportCmd(c))
-	cmd.AddCommand(member, key)
+	member := &cobra.Command{Use: "member", Short: "Admit, list, suspend and resume members"}
+	member.AddCommand(newMemberAddCmd(c), newMemberListCmd(c), newMemberSuspendCmd(c, true), newMemberSuspendCmd(c, false))
+	key := &cobra.Command{Use: "key", Short: "Add, rotate, revoke, list and export member keys"}
+	key.AddCommand(newKeyAddCmd(c), newKeyRotateCmd(c), newKeyRevokeCmd(c), newKeyListCmd(c), newKeyExportCmd(c))
+	cmd.AddCommand(member, key, newAuditCmd(c))
 	return cmd
 }
 
@@ -92,9 +95,13 @@ func newMemberListCmd(c *conn) *cobra.Command {
 					return err
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tIDENTITY\tADMITTED")
+				fmt.Fprintln(tw, "ID\tNAME\tIDENTITY\tADMITTED\tSTATUS")
 				for _, m := range ms {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.GetId(), m.GetName(), m.GetIdentity(), ts(m.GetCreatedAt()))
+					status := "active"
+					if m.GetSuspended() {
+						status = "suspended since " + ts(m.GetSuspendedAt())
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.GetId(), m.GetName(), m.GetIdentity(), ts(m.GetCreatedAt()), status)
 				}
 				return tw.Flush()
 			})
@@ -133,31 +140,205 @@ func newKeyAddCmd(c *conn) *cobra.Command {
 }
 
 func newKeyRevokeCmd(c *conn) *cobra.Command {
-	var keyID, reason string
+	var keyID, reason, compromisedAt string
 	cmd := &cobra.Command{
-		Use:   "revoke --key KEY-ID [--reason TEXT]",
+		Use:   "revoke --key KEY-ID [--reason TEXT] [--reason compromised --compromised-at TIME]",
 		Short: "Revoke a key: objects signed with it are refused from now on",
-		Long: `revoke refuses every new object signed with the key, at once. Objects the hub
-accepted before stay valid: their receipts show they were accepted while the key
-was active, and ` + "`stixhub verify`" + ` still accepts them.`,
+		Long: `revoke refuses every new object signed with the key, at once, and writes a
+revocation event to the object stream, so every live subscriber and
+` + "`stixhub verify`" + ` learn it.
+
+Objects the hub accepted before stay valid: their receipts show they were
+accepted while the key was active. With --reason compromised, give
+--compromised-at (RFC 3339, such as 2026-11-20T08:00:00Z, or a duration ago,
+such as 36h): objects accepted from that time on are flagged as suspect to
+every subscriber and by ` + "`stixhub verify`" + `, not silently trusted.`,
+		Example: `  stixhub admin key revoke --key 3f9c... --reason superseded
+  stixhub admin key revoke --key 3f9c... --reason compromised --compromised-at 2026-11-20T08:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if keyID == "" {
 				return errors.New("--key is required")
 			}
+			var at time.Time
+			switch {
+			case reason == "compromised" && compromisedAt == "":
+				return errors.New("--reason compromised needs --compromised-at: the time from which objects signed with the key are suspect (if unknown, use the time the key was added)")
+			case compromisedAt != "" && reason != "compromised":
+				return errors.New("--compromised-at goes with --reason compromised")
+			case compromisedAt != "":
+				var err error
+				if at, err = parseTimeOrAgo(compromisedAt); err != nil {
+					return fmt.Errorf("--compromised-at: %w", err)
+				}
+			}
 			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
-				k, err := cl.Admin().RevokeKey(ctx, keyID, reason)
+				var k *stixhubv1.Key
+				var err error
+				if at.IsZero() {
+					k, err = cl.Admin().RevokeKey(ctx, keyID, reason)
+				} else {
+					k, err = cl.Admin().RevokeCompromisedKey(ctx, keyID, at)
+				}
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s (member %s) at %s\n", k.GetId(), k.GetMemberId(), ts(k.GetRevokedAt()))
+				if k.GetCompromisedAt() != nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "objects accepted since %s are flagged as suspect\n", ts(k.GetCompromisedAt()))
+				}
 				return nil
 			})
 		},
 	}
 	cmd.Flags().StringVar(&keyID, "key", "", "key id")
-	cmd.Flags().StringVar(&reason, "reason", "", "why the key is revoked (recorded)")
+	cmd.Flags().StringVar(&reason, "reason", "", `why the key is revoked (recorded); "compromised" flags objects as suspect`)
+	cmd.Flags().StringVar(&compromisedAt, "compromised-at", "", "with --reason compromised: since when the key may have been in other hands (RFC 3339 time, or a duration ago such as 36h)")
 	return cmd
+}
+
+// parseTimeOrAgo reads an RFC 3339 time or a Go duration meaning that long
+// ago.
+func parseTimeOrAgo(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return time.Now().Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time (2026-11-20T08:00:00Z) nor a duration ago (36h)", s)
+}
+
+func newKeyRotateCmd(c *conn) *cobra.Command {
+	var memberID, pubFile string
+	var overlap time.Duration
+	cmd := &cobra.Command{
+		Use:   "rotate --member MEMBER-ID --public-key NEW.pub [--overlap 24h]",
+		Short: "Register a member's new key and retire its old ones after an overlap; prints the new key id",
+		Long: `rotate registers the new public key and retires every other active key of the
+member. The old keys keep verifying every object accepted before the rotation
+time plus --overlap, and are refused for new objects after it, so publishers can
+switch keys without a gap. --overlap 0 retires them now.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if memberID == "" || pubFile == "" {
+				return errors.New("--member and --public-key are required")
+			}
+			if overlap < 0 {
+				return errors.New("--overlap must not be negative")
+			}
+			pub, err := client.LoadPublicKeyFile(pubFile)
+			if err != nil {
+				return err
+			}
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				k, retired, err := cl.Admin().RotateKey(ctx, memberID, pub, overlap)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), k.GetId())
+				for _, r := range retired {
+					fmt.Fprintf(cmd.ErrOrStderr(), "key %s retired: valid for objects accepted until %s\n", r.GetId(), ts(r.GetExpiresAt()))
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&memberID, "member", "", "member id")
+	cmd.Flags().StringVar(&pubFile, "public-key", "", "the new public key file (FILE.pub from `stixhub keygen`)")
+	cmd.Flags().DurationVar(&overlap, "overlap", 24*time.Hour, "how long the old keys stay valid for new objects")
+	return cmd
+}
+
+func newMemberSuspendCmd(c *conn, suspend bool) *cobra.Command {
+	use, short := "suspend MEMBER-ID", "Suspend a member: it can neither publish nor read; its open streams are closed"
+	if !suspend {
+		use, short = "resume MEMBER-ID", "Lift a member's suspension"
+	}
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				var m *stixhubv1.Member
+				var err error
+				if suspend {
+					m, err = cl.Admin().SuspendMember(ctx, args[0])
+				} else {
+					m, err = cl.Admin().ResumeMember(ctx, args[0])
+				}
+				if err != nil {
+					return err
+				}
+				state := "active"
+				if m.GetSuspended() {
+					state = "suspended since " + ts(m.GetSuspendedAt())
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %s\n", m.GetId(), m.GetName(), state)
+				return nil
+			})
+		},
+	}
+}
+
+func newAuditCmd(c *conn) *cobra.Command {
+	var since string
+	var limit int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "audit [--since TIME] [--limit N] [--json]",
+		Short: "List recorded operator actions (who, what, when), oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var from time.Time
+			if since != "" {
+				var err error
+				if from, err = parseTimeOrAgo(since); err != nil {
+					return fmt.Errorf("--since: %w", err)
+				}
+			}
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				entries, err := cl.Admin().Audit(ctx, from, limit)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					for _, e := range entries {
+						b, err := protojson.Marshal(e)
+						if err != nil {
+							return err
+						}
+						fmt.Fprintln(cmd.OutOrStdout(), string(b))
+					}
+					return nil
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tTARGET\tDETAIL")
+				for _, e := range entries {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ts(e.GetTime()), e.GetActor(), e.GetAction(), e.GetTarget(), detailString(e.GetDetail()))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().StringVar(&since, "since", "", "only actions since this RFC 3339 time or duration ago (such as 24h)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many entries (0: all)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
+	return cmd
+}
+
+func detailString(d map[string]string) string {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + d[k]
+	}
+	return strings.Join(parts, " ")
 }
 
 func newKeyListCmd(c *conn) *cobra.Command {
@@ -173,13 +354,17 @@ func newKeyListCmd(c *conn) *cobra.Command {
 					return err
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "KEY\tMEMBER\tSTATUS\tADDED\tREVOKED")
+				fmt.Fprintln(tw, "KEY\tMEMBER\tSTATUS\tADDED\tENDS\tREVOKED\tCOMPROMISED")
 				for _, k := range ks.GetKeys() {
 					status := "active"
-					if k.GetStatus() == stixhubv1.KeyStatus_KEY_STATUS_REVOKED {
+					switch k.GetStatus() {
+					case stixhubv1.KeyStatus_KEY_STATUS_REVOKED:
 						status = "revoked"
+					case stixhubv1.KeyStatus_KEY_STATUS_EXPIRED:
+						status = "expired"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.GetId(), k.GetMemberId(), status, ts(k.GetAddedAt()), ts(k.GetRevokedAt()))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.GetId(), k.GetMemberId(), status, ts(k.GetAddedAt()),
+						ts(k.GetExpiresAt()), ts(k.GetRevokedAt()), ts(k.GetCompromisedAt()))
 				}
 				return tw.Flush()
 			})

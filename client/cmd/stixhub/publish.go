@@ -18,12 +18,15 @@ import (
 
 func newPublishCmd(c *conn) *cobra.Command {
 	var keyFile string
+	var vk vaultKeyFlags
 	cmd := &cobra.Command{
-		Use:   "publish --key KEY-FILE [FILE...]",
+		Use:   "publish (--key KEY-FILE | --vault-key NAME) [FILE...]",
 		Short: "Sign and publish STIX objects (bundle, single object or JSON lines)",
 		Long: `publish reads STIX 2.1 objects from each FILE (or standard input when there is
 none, or for "-"): a bundle, a single object, or JSON lines. It signs each
-object with --key and publishes it. It prints one line per object:
+object with --key (a key file from ` + "`stixhub keygen`" + `) or --vault-key (an ed25519
+key in Vault Transit, reached through VAULT_ADDR and VAULT_TOKEN; the private
+key never leaves Vault) and publishes it. It prints one line per object:
 
   accepted  <id> cursor=<n>
   duplicate <id> cursor=<n>        (this version was already stored)
@@ -31,10 +34,7 @@ object with --key and publishes it. It prints one line per object:
 
 and exits 1 if any object was rejected, 2 on any other error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if keyFile == "" {
-				return errors.New("--key is required: the private key from `stixhub keygen`")
-			}
-			signer, err := client.LoadKeyFile(keyFile)
+			signer, err := loadSigner(cmd.Context(), keyFile, vk)
 			if err != nil {
 				return err
 			}
@@ -69,6 +69,7 @@ and exits 1 if any object was rejected, 2 on any other error.`,
 		},
 	}
 	cmd.Flags().StringVar(&keyFile, "key", "", "Ed25519 private key file (from `stixhub keygen`)")
+	vk.register(cmd)
 	return cmd
 }
 

@@ -57,6 +57,11 @@ drops. Save the output and check it offline with ` + "`stixhub verify`" + `.`,
 					}
 					out.Write(line)
 					out.WriteByte('\n')
+					if d.GetKeyRevocation() != nil {
+						k := d.GetKeyRevocation().GetKey()
+						fmt.Fprintf(cmd.ErrOrStderr(), "key %s of %s revoked (%s)\n", k.GetId(), k.GetMemberId(), k.GetRevokeReason())
+						return out.Flush() // events do not count toward --count
+					}
 					n++
 					if count > 0 && n >= count {
 						return errEnough

@@ -9,6 +9,7 @@ package stixhubv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -30,8 +31,11 @@ const (
 	KeyStatus_KEY_STATUS_UNSPECIFIED KeyStatus = 0
 	// The key may sign new objects.
 	KeyStatus_KEY_STATUS_ACTIVE KeyStatus = 1
-	// The key was revoked at `revoked_at`; objects accepted before stay valid.
+	// The key was revoked at `revoked_at`; objects accepted before stay valid
+	// (but see `compromised_at`).
 	KeyStatus_KEY_STATUS_REVOKED KeyStatus = 2
+	// The key was rotated out and its overlap (`expires_at`) has passed.
+	KeyStatus_KEY_STATUS_EXPIRED KeyStatus = 3
 )
 
 // Enum value maps for KeyStatus.
@@ -40,11 +44,13 @@ var (
 		0: "KEY_STATUS_UNSPECIFIED",
 		1: "KEY_STATUS_ACTIVE",
 		2: "KEY_STATUS_REVOKED",
+		3: "KEY_STATUS_EXPIRED",
 	}
 	KeyStatus_value = map[string]int32{
 		"KEY_STATUS_UNSPECIFIED": 0,
 		"KEY_STATUS_ACTIVE":      1,
 		"KEY_STATUS_REVOKED":     2,
+		"KEY_STATUS_EXPIRED":     3,
 	}
 )
 
@@ -86,7 +92,11 @@ type Member struct {
 	// publishes with a `created_by_ref` must name this identity.
 	Identity string `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"`
 	// When the member was admitted.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// A suspended member can neither publish nor read.
+	Suspended bool `protobuf:"varint,5,opt,name=suspended,proto3" json:"suspended,omitempty"`
+	// When the member was suspended; unset when not suspended.
+	SuspendedAt   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=suspended_at,json=suspendedAt,proto3" json:"suspended_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -149,6 +159,20 @@ func (x *Member) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Member) GetSuspended() bool {
+	if x != nil {
+		return x.Suspended
+	}
+	return false
+}
+
+func (x *Member) GetSuspendedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SuspendedAt
+	}
+	return nil
+}
+
 // Key is a member's Ed25519 public key and its validity.
 type Key struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -166,7 +190,14 @@ type Key struct {
 	// End of validity, set when revoked.
 	RevokedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
 	// Operator's reason for the revocation.
-	RevokeReason  string `protobuf:"bytes,7,opt,name=revoke_reason,json=revokeReason,proto3" json:"revoke_reason,omitempty"`
+	RevokeReason string `protobuf:"bytes,7,opt,name=revoke_reason,json=revokeReason,proto3" json:"revoke_reason,omitempty"`
+	// End of validity for new objects, set when the key is rotated out.
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// The key that rotated this one out.
+	ReplacedBy string `protobuf:"bytes,9,opt,name=replaced_by,json=replacedBy,proto3" json:"replaced_by,omitempty"`
+	// Set when the key was revoked as compromised: objects accepted from this
+	// time on are suspect.
+	CompromisedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=compromised_at,json=compromisedAt,proto3" json:"compromised_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -248,6 +279,27 @@ func (x *Key) GetRevokeReason() string {
 		return x.RevokeReason
 	}
 	return ""
+}
+
+func (x *Key) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Key) GetReplacedBy() string {
+	if x != nil {
+		return x.ReplacedBy
+	}
+	return ""
+}
+
+func (x *Key) GetCompromisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompromisedAt
+	}
+	return nil
 }
 
 // HubKey is a public key the hub signs receipts with.
@@ -613,8 +665,12 @@ type RevokeKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of the key.
 	KeyId string `protobuf:"bytes,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
-	// Free-text reason, at most 500 characters.
-	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Free-text reason, at most 500 characters. The reason "compromised"
+	// requires `compromised_at`.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// From when the key may have been in other hands; not in the future.
+	// Only with the reason "compromised".
+	CompromisedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=compromised_at,json=compromisedAt,proto3" json:"compromised_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -661,6 +717,13 @@ func (x *RevokeKeyRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *RevokeKeyRequest) GetCompromisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompromisedAt
+	}
+	return nil
 }
 
 // RevokeKeyResponse returns the revoked key.
@@ -811,18 +874,515 @@ func (x *ListKeysResponse) GetHubKeys() []*HubKey {
 	return nil
 }
 
+// RotateKeyRequest names the member and its new key.
+type RotateKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Member whose key rotates.
+	MemberId string `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// The new raw Ed25519 public key, 32 bytes.
+	PublicKey []byte `protobuf:"bytes,2,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	// How long the old keys stay valid for new objects; 0 ends them now.
+	Overlap       *durationpb.Duration `protobuf:"bytes,3,opt,name=overlap,proto3" json:"overlap,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateKeyRequest) Reset() {
+	*x = RotateKeyRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateKeyRequest) ProtoMessage() {}
+
+func (x *RotateKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateKeyRequest.ProtoReflect.Descriptor instead.
+func (*RotateKeyRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RotateKeyRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *RotateKeyRequest) GetPublicKey() []byte {
+	if x != nil {
+		return x.PublicKey
+	}
+	return nil
+}
+
+func (x *RotateKeyRequest) GetOverlap() *durationpb.Duration {
+	if x != nil {
+		return x.Overlap
+	}
+	return nil
+}
+
+// RotateKeyResponse returns the new key and the keys it retired.
+type RotateKeyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new key.
+	Key *Key `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// The member's previous keys, now ending at `expires_at`.
+	Retired       []*Key `protobuf:"bytes,2,rep,name=retired,proto3" json:"retired,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateKeyResponse) Reset() {
+	*x = RotateKeyResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateKeyResponse) ProtoMessage() {}
+
+func (x *RotateKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateKeyResponse.ProtoReflect.Descriptor instead.
+func (*RotateKeyResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RotateKeyResponse) GetKey() *Key {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *RotateKeyResponse) GetRetired() []*Key {
+	if x != nil {
+		return x.Retired
+	}
+	return nil
+}
+
+// SuspendMemberRequest names the member to suspend.
+type SuspendMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Member to suspend.
+	MemberId      string `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuspendMemberRequest) Reset() {
+	*x = SuspendMemberRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuspendMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuspendMemberRequest) ProtoMessage() {}
+
+func (x *SuspendMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuspendMemberRequest.ProtoReflect.Descriptor instead.
+func (*SuspendMemberRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SuspendMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+// SuspendMemberResponse returns the suspended member.
+type SuspendMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The member, now suspended.
+	Member        *Member `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuspendMemberResponse) Reset() {
+	*x = SuspendMemberResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuspendMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuspendMemberResponse) ProtoMessage() {}
+
+func (x *SuspendMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuspendMemberResponse.ProtoReflect.Descriptor instead.
+func (*SuspendMemberResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SuspendMemberResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+// ResumeMemberRequest names the member to resume.
+type ResumeMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Member to resume.
+	MemberId      string `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeMemberRequest) Reset() {
+	*x = ResumeMemberRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeMemberRequest) ProtoMessage() {}
+
+func (x *ResumeMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeMemberRequest.ProtoReflect.Descriptor instead.
+func (*ResumeMemberRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ResumeMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+// ResumeMemberResponse returns the resumed member.
+type ResumeMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The member, active again.
+	Member        *Member `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeMemberResponse) Reset() {
+	*x = ResumeMemberResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeMemberResponse) ProtoMessage() {}
+
+func (x *ResumeMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeMemberResponse.ProtoReflect.Descriptor instead.
+func (*ResumeMemberResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ResumeMemberResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+// ListAuditRequest filters the audit log.
+type ListAuditRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only actions at or after this time; unset means all.
+	Since *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=since,proto3" json:"since,omitempty"`
+	// At most this many entries; 0 means all.
+	Limit         uint32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditRequest) Reset() {
+	*x = ListAuditRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditRequest) ProtoMessage() {}
+
+func (x *ListAuditRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditRequest.ProtoReflect.Descriptor instead.
+func (*ListAuditRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListAuditRequest) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *ListAuditRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// ListAuditResponse lists audit entries.
+type ListAuditResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Entries, oldest first.
+	Entries       []*AuditEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditResponse) Reset() {
+	*x = ListAuditResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditResponse) ProtoMessage() {}
+
+func (x *ListAuditResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditResponse.ProtoReflect.Descriptor instead.
+func (*ListAuditResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListAuditResponse) GetEntries() []*AuditEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+// AuditEntry records one operator action.
+type AuditEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique, time-ordered id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When the action was taken.
+	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	// Who took it: the operator principal and the client address.
+	Actor string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	// What was done, such as "key.revoke" or "member.suspend".
+	Action string `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	// The member or key acted on.
+	Target string `protobuf:"bytes,5,opt,name=target,proto3" json:"target,omitempty"`
+	// Parameters of the action (reason, overlap, ...). Never secrets.
+	Detail        map[string]string `protobuf:"bytes,6,rep,name=detail,proto3" json:"detail,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditEntry) Reset() {
+	*x = AuditEntry{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditEntry) ProtoMessage() {}
+
+func (x *AuditEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
+func (*AuditEntry) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *AuditEntry) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *AuditEntry) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetDetail() map[string]string {
+	if x != nil {
+		return x.Detail
+	}
+	return nil
+}
+
 var File_stixhub_v1_admin_proto protoreflect.FileDescriptor
 
 const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x16stixhub/v1/admin.proto\x12\n" +
-	"stixhub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x01\n" +
+	"stixhub.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
 	"\x06Member\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
 	"\bidentity\x18\x03 \x01(\tR\bidentity\x129\n" +
 	"\n" +
-	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x97\x02\n" +
+	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x1c\n" +
+	"\tsuspended\x18\x05 \x01(\bR\tsuspended\x12=\n" +
+	"\fsuspended_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vsuspendedAt\"\xb6\x03\n" +
 	"\x03Key\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12\x1d\n" +
@@ -832,7 +1392,13 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\badded_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aaddedAt\x129\n" +
 	"\n" +
 	"revoked_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12#\n" +
-	"\rrevoke_reason\x18\a \x01(\tR\frevokeReason\"n\n" +
+	"\rrevoke_reason\x18\a \x01(\tR\frevokeReason\x129\n" +
+	"\n" +
+	"expires_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12\x1f\n" +
+	"\vreplaced_by\x18\t \x01(\tR\n" +
+	"replacedBy\x12A\n" +
+	"\x0ecompromised_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\rcompromisedAt\"n\n" +
 	"\x06HubKey\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -852,26 +1418,64 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"public_key\x18\x02 \x01(\fR\tpublicKey\"3\n" +
 	"\x0eAddKeyResponse\x12!\n" +
-	"\x03key\x18\x01 \x01(\v2\x0f.stixhub.v1.KeyR\x03key\"A\n" +
+	"\x03key\x18\x01 \x01(\v2\x0f.stixhub.v1.KeyR\x03key\"\x84\x01\n" +
 	"\x10RevokeKeyRequest\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"6\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12A\n" +
+	"\x0ecompromised_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\rcompromisedAt\"6\n" +
 	"\x11RevokeKeyResponse\x12!\n" +
 	"\x03key\x18\x01 \x01(\v2\x0f.stixhub.v1.KeyR\x03key\".\n" +
 	"\x0fListKeysRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"f\n" +
 	"\x10ListKeysResponse\x12#\n" +
 	"\x04keys\x18\x01 \x03(\v2\x0f.stixhub.v1.KeyR\x04keys\x12-\n" +
-	"\bhub_keys\x18\x02 \x03(\v2\x12.stixhub.v1.HubKeyR\ahubKeys*V\n" +
+	"\bhub_keys\x18\x02 \x03(\v2\x12.stixhub.v1.HubKeyR\ahubKeys\"\x83\x01\n" +
+	"\x10RotateKeyRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x02 \x01(\fR\tpublicKey\x123\n" +
+	"\aoverlap\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\aoverlap\"a\n" +
+	"\x11RotateKeyResponse\x12!\n" +
+	"\x03key\x18\x01 \x01(\v2\x0f.stixhub.v1.KeyR\x03key\x12)\n" +
+	"\aretired\x18\x02 \x03(\v2\x0f.stixhub.v1.KeyR\aretired\"3\n" +
+	"\x14SuspendMemberRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"C\n" +
+	"\x15SuspendMemberResponse\x12*\n" +
+	"\x06member\x18\x01 \x01(\v2\x12.stixhub.v1.MemberR\x06member\"2\n" +
+	"\x13ResumeMemberRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"B\n" +
+	"\x14ResumeMemberResponse\x12*\n" +
+	"\x06member\x18\x01 \x01(\v2\x12.stixhub.v1.MemberR\x06member\"Z\n" +
+	"\x10ListAuditRequest\x120\n" +
+	"\x05since\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\rR\x05limit\"E\n" +
+	"\x11ListAuditResponse\x120\n" +
+	"\aentries\x18\x01 \x03(\v2\x16.stixhub.v1.AuditEntryR\aentries\"\x89\x02\n" +
+	"\n" +
+	"AuditEntry\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x14\n" +
+	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x16\n" +
+	"\x06action\x18\x04 \x01(\tR\x06action\x12\x16\n" +
+	"\x06target\x18\x05 \x01(\tR\x06target\x12:\n" +
+	"\x06detail\x18\x06 \x03(\v2\".stixhub.v1.AuditEntry.DetailEntryR\x06detail\x1a9\n" +
+	"\vDetailEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*n\n" +
 	"\tKeyStatus\x12\x1a\n" +
 	"\x16KEY_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KEY_STATUS_ACTIVE\x10\x01\x12\x16\n" +
-	"\x12KEY_STATUS_REVOKED\x10\x022\x83\x03\n" +
+	"\x12KEY_STATUS_REVOKED\x10\x02\x12\x16\n" +
+	"\x12KEY_STATUS_EXPIRED\x10\x032\xc0\x05\n" +
 	"\fAdminService\x12Q\n" +
 	"\fCreateMember\x12\x1f.stixhub.v1.CreateMemberRequest\x1a .stixhub.v1.CreateMemberResponse\x12N\n" +
 	"\vListMembers\x12\x1e.stixhub.v1.ListMembersRequest\x1a\x1f.stixhub.v1.ListMembersResponse\x12?\n" +
 	"\x06AddKey\x12\x19.stixhub.v1.AddKeyRequest\x1a\x1a.stixhub.v1.AddKeyResponse\x12H\n" +
-	"\tRevokeKey\x12\x1c.stixhub.v1.RevokeKeyRequest\x1a\x1d.stixhub.v1.RevokeKeyResponse\x12E\n" +
+	"\tRevokeKey\x12\x1c.stixhub.v1.RevokeKeyRequest\x1a\x1d.stixhub.v1.RevokeKeyResponse\x12H\n" +
+	"\tRotateKey\x12\x1c.stixhub.v1.RotateKeyRequest\x1a\x1d.stixhub.v1.RotateKeyResponse\x12T\n" +
+	"\rSuspendMember\x12 .stixhub.v1.SuspendMemberRequest\x1a!.stixhub.v1.SuspendMemberResponse\x12Q\n" +
+	"\fResumeMember\x12\x1f.stixhub.v1.ResumeMemberRequest\x1a .stixhub.v1.ResumeMemberResponse\x12H\n" +
+	"\tListAudit\x12\x1c.stixhub.v1.ListAuditRequest\x1a\x1d.stixhub.v1.ListAuditResponse\x12E\n" +
 	"\bListKeys\x12\x1b.stixhub.v1.ListKeysRequest\x1a\x1c.stixhub.v1.ListKeysResponseB\x9c\x01\n" +
 	"\x0ecom.stixhub.v1B\n" +
 	"AdminProtoP\x01Z5github.com/stixhub/stixhub/proto/stixhub/v1;stixhubv1\xa2\x02\x03SXX\xaa\x02\n" +
@@ -891,7 +1495,7 @@ func file_stixhub_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_stixhub_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stixhub_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_stixhub_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_stixhub_v1_admin_proto_goTypes = []any{
 	(KeyStatus)(0),                // 0: stixhub.v1.KeyStatus
 	(*Member)(nil),                // 1: stixhub.v1.Member
@@ -907,35 +1511,67 @@ var file_stixhub_v1_admin_proto_goTypes = []any{
 	(*RevokeKeyResponse)(nil),     // 11: stixhub.v1.RevokeKeyResponse
 	(*ListKeysRequest)(nil),       // 12: stixhub.v1.ListKeysRequest
 	(*ListKeysResponse)(nil),      // 13: stixhub.v1.ListKeysResponse
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*RotateKeyRequest)(nil),      // 14: stixhub.v1.RotateKeyRequest
+	(*RotateKeyResponse)(nil),     // 15: stixhub.v1.RotateKeyResponse
+	(*SuspendMemberRequest)(nil),  // 16: stixhub.v1.SuspendMemberRequest
+	(*SuspendMemberResponse)(nil), // 17: stixhub.v1.SuspendMemberResponse
+	(*ResumeMemberRequest)(nil),   // 18: stixhub.v1.ResumeMemberRequest
+	(*ResumeMemberResponse)(nil),  // 19: stixhub.v1.ResumeMemberResponse
+	(*ListAuditRequest)(nil),      // 20: stixhub.v1.ListAuditRequest
+	(*ListAuditResponse)(nil),     // 21: stixhub.v1.ListAuditResponse
+	(*AuditEntry)(nil),            // 22: stixhub.v1.AuditEntry
+	nil,                           // 23: stixhub.v1.AuditEntry.DetailEntry
+	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 25: google.protobuf.Duration
 }
 var file_stixhub_v1_admin_proto_depIdxs = []int32{
-	14, // 0: stixhub.v1.Member.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 1: stixhub.v1.Key.status:type_name -> stixhub.v1.KeyStatus
-	14, // 2: stixhub.v1.Key.added_at:type_name -> google.protobuf.Timestamp
-	14, // 3: stixhub.v1.Key.revoked_at:type_name -> google.protobuf.Timestamp
-	14, // 4: stixhub.v1.HubKey.added_at:type_name -> google.protobuf.Timestamp
-	1,  // 5: stixhub.v1.CreateMemberResponse.member:type_name -> stixhub.v1.Member
-	1,  // 6: stixhub.v1.ListMembersResponse.members:type_name -> stixhub.v1.Member
-	2,  // 7: stixhub.v1.AddKeyResponse.key:type_name -> stixhub.v1.Key
-	2,  // 8: stixhub.v1.RevokeKeyResponse.key:type_name -> stixhub.v1.Key
-	2,  // 9: stixhub.v1.ListKeysResponse.keys:type_name -> stixhub.v1.Key
-	3,  // 10: stixhub.v1.ListKeysResponse.hub_keys:type_name -> stixhub.v1.HubKey
-	4,  // 11: stixhub.v1.AdminService.CreateMember:input_type -> stixhub.v1.CreateMemberRequest
-	6,  // 12: stixhub.v1.AdminService.ListMembers:input_type -> stixhub.v1.ListMembersRequest
-	8,  // 13: stixhub.v1.AdminService.AddKey:input_type -> stixhub.v1.AddKeyRequest
-	10, // 14: stixhub.v1.AdminService.RevokeKey:input_type -> stixhub.v1.RevokeKeyRequest
-	12, // 15: stixhub.v1.AdminService.ListKeys:input_type -> stixhub.v1.ListKeysRequest
-	5,  // 16: stixhub.v1.AdminService.CreateMember:output_type -> stixhub.v1.CreateMemberResponse
-	7,  // 17: stixhub.v1.AdminService.ListMembers:output_type -> stixhub.v1.ListMembersResponse
-	9,  // 18: stixhub.v1.AdminService.AddKey:output_type -> stixhub.v1.AddKeyResponse
-	11, // 19: stixhub.v1.AdminService.RevokeKey:output_type -> stixhub.v1.RevokeKeyResponse
-	13, // 20: stixhub.v1.AdminService.ListKeys:output_type -> stixhub.v1.ListKeysResponse
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	24, // 0: stixhub.v1.Member.created_at:type_name -> google.protobuf.Timestamp
+	24, // 1: stixhub.v1.Member.suspended_at:type_name -> google.protobuf.Timestamp
+	0,  // 2: stixhub.v1.Key.status:type_name -> stixhub.v1.KeyStatus
+	24, // 3: stixhub.v1.Key.added_at:type_name -> google.protobuf.Timestamp
+	24, // 4: stixhub.v1.Key.revoked_at:type_name -> google.protobuf.Timestamp
+	24, // 5: stixhub.v1.Key.expires_at:type_name -> google.protobuf.Timestamp
+	24, // 6: stixhub.v1.Key.compromised_at:type_name -> google.protobuf.Timestamp
+	24, // 7: stixhub.v1.HubKey.added_at:type_name -> google.protobuf.Timestamp
+	1,  // 8: stixhub.v1.CreateMemberResponse.member:type_name -> stixhub.v1.Member
+	1,  // 9: stixhub.v1.ListMembersResponse.members:type_name -> stixhub.v1.Member
+	2,  // 10: stixhub.v1.AddKeyResponse.key:type_name -> stixhub.v1.Key
+	24, // 11: stixhub.v1.RevokeKeyRequest.compromised_at:type_name -> google.protobuf.Timestamp
+	2,  // 12: stixhub.v1.RevokeKeyResponse.key:type_name -> stixhub.v1.Key
+	2,  // 13: stixhub.v1.ListKeysResponse.keys:type_name -> stixhub.v1.Key
+	3,  // 14: stixhub.v1.ListKeysResponse.hub_keys:type_name -> stixhub.v1.HubKey
+	25, // 15: stixhub.v1.RotateKeyRequest.overlap:type_name -> google.protobuf.Duration
+	2,  // 16: stixhub.v1.RotateKeyResponse.key:type_name -> stixhub.v1.Key
+	2,  // 17: stixhub.v1.RotateKeyResponse.retired:type_name -> stixhub.v1.Key
+	1,  // 18: stixhub.v1.SuspendMemberResponse.member:type_name -> stixhub.v1.Member
+	1,  // 19: stixhub.v1.ResumeMemberResponse.member:type_name -> stixhub.v1.Member
+	24, // 20: stixhub.v1.ListAuditRequest.since:type_name -> google.protobuf.Timestamp
+	22, // 21: stixhub.v1.ListAuditResponse.entries:type_name -> stixhub.v1.AuditEntry
+	24, // 22: stixhub.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	23, // 23: stixhub.v1.AuditEntry.detail:type_name -> stixhub.v1.AuditEntry.DetailEntry
+	4,  // 24: stixhub.v1.AdminService.CreateMember:input_type -> stixhub.v1.CreateMemberRequest
+	6,  // 25: stixhub.v1.AdminService.ListMembers:input_type -> stixhub.v1.ListMembersRequest
+	8,  // 26: stixhub.v1.AdminService.AddKey:input_type -> stixhub.v1.AddKeyRequest
+	10, // 27: stixhub.v1.AdminService.RevokeKey:input_type -> stixhub.v1.RevokeKeyRequest
+	14, // 28: stixhub.v1.AdminService.RotateKey:input_type -> stixhub.v1.RotateKeyRequest
+	16, // 29: stixhub.v1.AdminService.SuspendMember:input_type -> stixhub.v1.SuspendMemberRequest
+	18, // 30: stixhub.v1.AdminService.ResumeMember:input_type -> stixhub.v1.ResumeMemberRequest
+	20, // 31: stixhub.v1.AdminService.ListAudit:input_type -> stixhub.v1.ListAuditRequest
+	12, // 32: stixhub.v1.AdminService.ListKeys:input_type -> stixhub.v1.ListKeysRequest
+	5,  // 33: stixhub.v1.AdminService.CreateMember:output_type -> stixhub.v1.CreateMemberResponse
+	7,  // 34: stixhub.v1.AdminService.ListMembers:output_type -> stixhub.v1.ListMembersResponse
+	9,  // 35: stixhub.v1.AdminService.AddKey:output_type -> stixhub.v1.AddKeyResponse
+	11, // 36: stixhub.v1.AdminService.RevokeKey:output_type -> stixhub.v1.RevokeKeyResponse
+	15, // 37: stixhub.v1.AdminService.RotateKey:output_type -> stixhub.v1.RotateKeyResponse
+	17, // 38: stixhub.v1.AdminService.SuspendMember:output_type -> stixhub.v1.SuspendMemberResponse
+	19, // 39: stixhub.v1.AdminService.ResumeMember:output_type -> stixhub.v1.ResumeMemberResponse
+	21, // 40: stixhub.v1.AdminService.ListAudit:output_type -> stixhub.v1.ListAuditResponse
+	13, // 41: stixhub.v1.AdminService.ListKeys:output_type -> stixhub.v1.ListKeysResponse
+	33, // [33:42] is the sub-list for method output_type
+	24, // [24:33] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_admin_proto_init() }
@@ -949,7 +1585,7 @@ func file_stixhub_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_admin_proto_rawDesc), len(file_stixhub_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

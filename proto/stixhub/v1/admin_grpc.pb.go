@@ -19,11 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateMember_FullMethodName = "/stixhub.v1.AdminService/CreateMember"
-	AdminService_ListMembers_FullMethodName  = "/stixhub.v1.AdminService/ListMembers"
-	AdminService_AddKey_FullMethodName       = "/stixhub.v1.AdminService/AddKey"
-	AdminService_RevokeKey_FullMethodName    = "/stixhub.v1.AdminService/RevokeKey"
-	AdminService_ListKeys_FullMethodName     = "/stixhub.v1.AdminService/ListKeys"
+	AdminService_CreateMember_FullMethodName  = "/stixhub.v1.AdminService/CreateMember"
+	AdminService_ListMembers_FullMethodName   = "/stixhub.v1.AdminService/ListMembers"
+	AdminService_AddKey_FullMethodName        = "/stixhub.v1.AdminService/AddKey"
+	AdminService_RevokeKey_FullMethodName     = "/stixhub.v1.AdminService/RevokeKey"
+	AdminService_RotateKey_FullMethodName     = "/stixhub.v1.AdminService/RotateKey"
+	AdminService_SuspendMember_FullMethodName = "/stixhub.v1.AdminService/SuspendMember"
+	AdminService_ResumeMember_FullMethodName  = "/stixhub.v1.AdminService/ResumeMember"
+	AdminService_ListAudit_FullMethodName     = "/stixhub.v1.AdminService/ListAudit"
+	AdminService_ListKeys_FullMethodName      = "/stixhub.v1.AdminService/ListKeys"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -42,8 +46,22 @@ type AdminServiceClient interface {
 	// already registered for the same member returns it unchanged.
 	AddKey(ctx context.Context, in *AddKeyRequest, opts ...grpc.CallOption) (*AddKeyResponse, error)
 	// RevokeKey revokes a member key: objects signed with it are refused from
-	// now on. Objects accepted before stay valid.
+	// now on. Objects accepted before stay valid, unless the key is revoked as
+	// compromised: then those accepted from `compromised_at` on are flagged as
+	// suspect. A revocation event goes out on the object stream, so every
+	// subscriber and `stixhub verify` learn it.
 	RevokeKey(ctx context.Context, in *RevokeKeyRequest, opts ...grpc.CallOption) (*RevokeKeyResponse, error)
+	// RotateKey registers a member's new key and retires its other active
+	// keys: they keep verifying objects accepted before the rotation time plus
+	// `overlap`, and are refused after.
+	RotateKey(ctx context.Context, in *RotateKeyRequest, opts ...grpc.CallOption) (*RotateKeyResponse, error)
+	// SuspendMember stops a member from publishing and reading; its open
+	// streams are closed within a second.
+	SuspendMember(ctx context.Context, in *SuspendMemberRequest, opts ...grpc.CallOption) (*SuspendMemberResponse, error)
+	// ResumeMember lifts a suspension.
+	ResumeMember(ctx context.Context, in *ResumeMemberRequest, opts ...grpc.CallOption) (*ResumeMemberResponse, error)
+	// ListAudit lists recorded operator actions, oldest first.
+	ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error)
 	// ListKeys lists member keys with their validity, and the hub's receipt
 	// keys: everything `stixhub verify` needs offline.
 	ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error)
@@ -97,6 +115,46 @@ func (c *adminServiceClient) RevokeKey(ctx context.Context, in *RevokeKeyRequest
 	return out, nil
 }
 
+func (c *adminServiceClient) RotateKey(ctx context.Context, in *RotateKeyRequest, opts ...grpc.CallOption) (*RotateKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RotateKeyResponse)
+	err := c.cc.Invoke(ctx, AdminService_RotateKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) SuspendMember(ctx context.Context, in *SuspendMemberRequest, opts ...grpc.CallOption) (*SuspendMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SuspendMemberResponse)
+	err := c.cc.Invoke(ctx, AdminService_SuspendMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ResumeMember(ctx context.Context, in *ResumeMemberRequest, opts ...grpc.CallOption) (*ResumeMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResumeMemberResponse)
+	err := c.cc.Invoke(ctx, AdminService_ResumeMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAuditResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListAudit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListKeysResponse)
@@ -123,8 +181,22 @@ type AdminServiceServer interface {
 	// already registered for the same member returns it unchanged.
 	AddKey(context.Context, *AddKeyRequest) (*AddKeyResponse, error)
 	// RevokeKey revokes a member key: objects signed with it are refused from
-	// now on. Objects accepted before stay valid.
+	// now on. Objects accepted before stay valid, unless the key is revoked as
+	// compromised: then those accepted from `compromised_at` on are flagged as
+	// suspect. A revocation event goes out on the object stream, so every
+	// subscriber and `stixhub verify` learn it.
 	RevokeKey(context.Context, *RevokeKeyRequest) (*RevokeKeyResponse, error)
+	// RotateKey registers a member's new key and retires its other active
+	// keys: they keep verifying objects accepted before the rotation time plus
+	// `overlap`, and are refused after.
+	RotateKey(context.Context, *RotateKeyRequest) (*RotateKeyResponse, error)
+	// SuspendMember stops a member from publishing and reading; its open
+	// streams are closed within a second.
+	SuspendMember(context.Context, *SuspendMemberRequest) (*SuspendMemberResponse, error)
+	// ResumeMember lifts a suspension.
+	ResumeMember(context.Context, *ResumeMemberRequest) (*ResumeMemberResponse, error)
+	// ListAudit lists recorded operator actions, oldest first.
+	ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error)
 	// ListKeys lists member keys with their validity, and the hub's receipt
 	// keys: everything `stixhub verify` needs offline.
 	ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error)
@@ -149,6 +221,18 @@ func (UnimplementedAdminServiceServer) AddKey(context.Context, *AddKeyRequest) (
 }
 func (UnimplementedAdminServiceServer) RevokeKey(context.Context, *RevokeKeyRequest) (*RevokeKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeKey not implemented")
+}
+func (UnimplementedAdminServiceServer) RotateKey(context.Context, *RotateKeyRequest) (*RotateKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RotateKey not implemented")
+}
+func (UnimplementedAdminServiceServer) SuspendMember(context.Context, *SuspendMemberRequest) (*SuspendMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SuspendMember not implemented")
+}
+func (UnimplementedAdminServiceServer) ResumeMember(context.Context, *ResumeMemberRequest) (*ResumeMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResumeMember not implemented")
+}
+func (UnimplementedAdminServiceServer) ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAudit not implemented")
 }
 func (UnimplementedAdminServiceServer) ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListKeys not implemented")
@@ -246,6 +330,78 @@ func _AdminService_RevokeKey_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_RotateKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RotateKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).RotateKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_RotateKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).RotateKey(ctx, req.(*RotateKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_SuspendMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SuspendMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SuspendMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SuspendMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SuspendMember(ctx, req.(*SuspendMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ResumeMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResumeMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ResumeMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ResumeMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ResumeMember(ctx, req.(*ResumeMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuditRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListAudit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListAudit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListAudit(ctx, req.(*ListAuditRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_ListKeys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListKeysRequest)
 	if err := dec(in); err != nil {
@@ -286,6 +442,22 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RevokeKey",
 			Handler:    _AdminService_RevokeKey_Handler,
+		},
+		{
+			MethodName: "RotateKey",
+			Handler:    _AdminService_RotateKey_Handler,
+		},
+		{
+			MethodName: "SuspendMember",
+			Handler:    _AdminService_SuspendMember_Handler,
+		},
+		{
+			MethodName: "ResumeMember",
+			Handler:    _AdminService_ResumeMember_Handler,
+		},
+		{
+			MethodName: "ListAudit",
+			Handler:    _AdminService_ListAudit_Handler,
 		},
 		{
 			MethodName: "ListKeys",

@@ -826,7 +826,13 @@ type Delivery struct {
 	// The canonical object, its key id and member signature.
 	Object *SignedObject `protobuf:"bytes,3,opt,name=object,proto3" json:"object,omitempty"`
 	// The hub's receipt for the object.
-	Receipt       *Receipt `protobuf:"bytes,4,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	Receipt *Receipt `protobuf:"bytes,4,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	// Set instead of object and receipt when this stream position is a key
+	// revocation: from now on treat the key as the event says.
+	KeyRevocation *KeyRevocation `protobuf:"bytes,5,opt,name=key_revocation,json=keyRevocation,proto3" json:"key_revocation,omitempty"`
+	// True when the object's key was revoked as compromised at or before the
+	// object was accepted: do not trust it.
+	Suspect       bool `protobuf:"varint,6,opt,name=suspect,proto3" json:"suspect,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -889,6 +895,68 @@ func (x *Delivery) GetReceipt() *Receipt {
 	return nil
 }
 
+func (x *Delivery) GetKeyRevocation() *KeyRevocation {
+	if x != nil {
+		return x.KeyRevocation
+	}
+	return nil
+}
+
+func (x *Delivery) GetSuspect() bool {
+	if x != nil {
+		return x.Suspect
+	}
+	return false
+}
+
+// KeyRevocation is the event the hub writes to the object stream when an
+// operator revokes a member key.
+type KeyRevocation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key record after the revocation: revoked_at, revoke_reason and, for
+	// a compromise, compromised_at.
+	Key           *Key `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyRevocation) Reset() {
+	*x = KeyRevocation{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyRevocation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyRevocation) ProtoMessage() {}
+
+func (x *KeyRevocation) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyRevocation.ProtoReflect.Descriptor instead.
+func (*KeyRevocation) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *KeyRevocation) GetKey() *Key {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
 // StoredObject is the record format of the hub's object stream. Each stream
 // message holds one. It is part of the API so that tools reading the stream
 // directly decode it with these definitions.
@@ -899,14 +967,16 @@ type StoredObject struct {
 	// Member that published the object.
 	MemberId string `protobuf:"bytes,2,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
 	// The hub's receipt; its cursor equals the message's stream sequence.
-	Receipt       *Receipt `protobuf:"bytes,3,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	Receipt *Receipt `protobuf:"bytes,3,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	// Set, instead of the fields above, on a key revocation event.
+	KeyRevocation *KeyRevocation `protobuf:"bytes,4,opt,name=key_revocation,json=keyRevocation,proto3" json:"key_revocation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StoredObject) Reset() {
 	*x = StoredObject{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -918,7 +988,7 @@ func (x *StoredObject) String() string {
 func (*StoredObject) ProtoMessage() {}
 
 func (x *StoredObject) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -931,7 +1001,7 @@ func (x *StoredObject) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredObject.ProtoReflect.Descriptor instead.
 func (*StoredObject) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{11}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *StoredObject) GetObject() *SignedObject {
@@ -955,6 +1025,13 @@ func (x *StoredObject) GetReceipt() *Receipt {
 	return nil
 }
 
+func (x *StoredObject) GetKeyRevocation() *KeyRevocation {
+	if x != nil {
+		return x.KeyRevocation
+	}
+	return nil
+}
+
 // GetKeySetRequest optionally filters by member.
 type GetKeySetRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -966,7 +1043,7 @@ type GetKeySetRequest struct {
 
 func (x *GetKeySetRequest) Reset() {
 	*x = GetKeySetRequest{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1055,7 @@ func (x *GetKeySetRequest) String() string {
 func (*GetKeySetRequest) ProtoMessage() {}
 
 func (x *GetKeySetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1068,7 @@ func (x *GetKeySetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeySetRequest.ProtoReflect.Descriptor instead.
 func (*GetKeySetRequest) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{12}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetKeySetRequest) GetMemberId() string {
@@ -1015,7 +1092,7 @@ type GetKeySetResponse struct {
 
 func (x *GetKeySetResponse) Reset() {
 	*x = GetKeySetResponse{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1027,7 +1104,7 @@ func (x *GetKeySetResponse) String() string {
 func (*GetKeySetResponse) ProtoMessage() {}
 
 func (x *GetKeySetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1040,7 +1117,7 @@ func (x *GetKeySetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeySetResponse.ProtoReflect.Descriptor instead.
 func (*GetKeySetResponse) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{13}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetKeySetResponse) GetKeys() []*Key {
@@ -1112,16 +1189,21 @@ const file_stixhub_v1_hub_proto_rawDesc = "" +
 	"\bdelivery\x18\x02 \x01(\v2\x14.stixhub.v1.DeliveryH\x00R\bdeliveryB\a\n" +
 	"\x05event\",\n" +
 	"\aStarted\x12!\n" +
-	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\"\xa0\x01\n" +
+	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\"\xfc\x01\n" +
 	"\bDelivery\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\x04R\x06cursor\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x120\n" +
 	"\x06object\x18\x03 \x01(\v2\x18.stixhub.v1.SignedObjectR\x06object\x12-\n" +
-	"\areceipt\x18\x04 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt\"\x8c\x01\n" +
+	"\areceipt\x18\x04 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt\x12@\n" +
+	"\x0ekey_revocation\x18\x05 \x01(\v2\x19.stixhub.v1.KeyRevocationR\rkeyRevocation\x12\x18\n" +
+	"\asuspect\x18\x06 \x01(\bR\asuspect\"2\n" +
+	"\rKeyRevocation\x12!\n" +
+	"\x03key\x18\x01 \x01(\v2\x0f.stixhub.v1.KeyR\x03key\"\xce\x01\n" +
 	"\fStoredObject\x120\n" +
 	"\x06object\x18\x01 \x01(\v2\x18.stixhub.v1.SignedObjectR\x06object\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12-\n" +
-	"\areceipt\x18\x03 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt\"/\n" +
+	"\areceipt\x18\x03 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt\x12@\n" +
+	"\x0ekey_revocation\x18\x04 \x01(\v2\x19.stixhub.v1.KeyRevocationR\rkeyRevocation\"/\n" +
 	"\x10GetKeySetRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"g\n" +
 	"\x11GetKeySetResponse\x12#\n" +
@@ -1154,7 +1236,7 @@ func file_stixhub_v1_hub_proto_rawDescGZIP() []byte {
 }
 
 var file_stixhub_v1_hub_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_stixhub_v1_hub_proto_goTypes = []any{
 	(Outcome)(0),                  // 0: stixhub.v1.Outcome
 	(*SignedObject)(nil),          // 1: stixhub.v1.SignedObject
@@ -1168,12 +1250,13 @@ var file_stixhub_v1_hub_proto_goTypes = []any{
 	(*SubscribeResponse)(nil),     // 9: stixhub.v1.SubscribeResponse
 	(*Started)(nil),               // 10: stixhub.v1.Started
 	(*Delivery)(nil),              // 11: stixhub.v1.Delivery
-	(*StoredObject)(nil),          // 12: stixhub.v1.StoredObject
-	(*GetKeySetRequest)(nil),      // 13: stixhub.v1.GetKeySetRequest
-	(*GetKeySetResponse)(nil),     // 14: stixhub.v1.GetKeySetResponse
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(*Key)(nil),                   // 16: stixhub.v1.Key
-	(*HubKey)(nil),                // 17: stixhub.v1.HubKey
+	(*KeyRevocation)(nil),         // 12: stixhub.v1.KeyRevocation
+	(*StoredObject)(nil),          // 13: stixhub.v1.StoredObject
+	(*GetKeySetRequest)(nil),      // 14: stixhub.v1.GetKeySetRequest
+	(*GetKeySetResponse)(nil),     // 15: stixhub.v1.GetKeySetResponse
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(*Key)(nil),                   // 17: stixhub.v1.Key
+	(*HubKey)(nil),                // 18: stixhub.v1.HubKey
 }
 var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	1,  // 0: stixhub.v1.PublishRequest.objects:type_name -> stixhub.v1.SignedObject
@@ -1182,26 +1265,29 @@ var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	7,  // 3: stixhub.v1.PublishResult.receipt:type_name -> stixhub.v1.Receipt
 	5,  // 4: stixhub.v1.PublishResult.error:type_name -> stixhub.v1.ObjectError
 	6,  // 5: stixhub.v1.ObjectError.field_violations:type_name -> stixhub.v1.FieldViolation
-	15, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
+	16, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
 	10, // 7: stixhub.v1.SubscribeResponse.started:type_name -> stixhub.v1.Started
 	11, // 8: stixhub.v1.SubscribeResponse.delivery:type_name -> stixhub.v1.Delivery
 	1,  // 9: stixhub.v1.Delivery.object:type_name -> stixhub.v1.SignedObject
 	7,  // 10: stixhub.v1.Delivery.receipt:type_name -> stixhub.v1.Receipt
-	1,  // 11: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
-	7,  // 12: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
-	16, // 13: stixhub.v1.GetKeySetResponse.keys:type_name -> stixhub.v1.Key
-	17, // 14: stixhub.v1.GetKeySetResponse.hub_keys:type_name -> stixhub.v1.HubKey
-	2,  // 15: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
-	8,  // 16: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
-	13, // 17: stixhub.v1.HubService.GetKeySet:input_type -> stixhub.v1.GetKeySetRequest
-	3,  // 18: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
-	9,  // 19: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
-	14, // 20: stixhub.v1.HubService.GetKeySet:output_type -> stixhub.v1.GetKeySetResponse
-	18, // [18:21] is the sub-list for method output_type
-	15, // [15:18] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	12, // 11: stixhub.v1.Delivery.key_revocation:type_name -> stixhub.v1.KeyRevocation
+	17, // 12: stixhub.v1.KeyRevocation.key:type_name -> stixhub.v1.Key
+	1,  // 13: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
+	7,  // 14: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
+	12, // 15: stixhub.v1.StoredObject.key_revocation:type_name -> stixhub.v1.KeyRevocation
+	17, // 16: stixhub.v1.GetKeySetResponse.keys:type_name -> stixhub.v1.Key
+	18, // 17: stixhub.v1.GetKeySetResponse.hub_keys:type_name -> stixhub.v1.HubKey
+	2,  // 18: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
+	8,  // 19: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
+	14, // 20: stixhub.v1.HubService.GetKeySet:input_type -> stixhub.v1.GetKeySetRequest
+	3,  // 21: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
+	9,  // 22: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
+	15, // 23: stixhub.v1.HubService.GetKeySet:output_type -> stixhub.v1.GetKeySetResponse
+	21, // [21:24] is the sub-list for method output_type
+	18, // [18:21] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_hub_proto_init() }
@@ -1220,7 +1306,7 @@ func file_stixhub_v1_hub_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_hub_proto_rawDesc), len(file_stixhub_v1_hub_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -62,6 +62,14 @@ func run(args []string) error {
 	fs.IntVar(&cfg.MaxBatch, "max-batch", d.MaxBatch, "most objects per Publish call")
 	fs.IntVar(&cfg.MaxObjectBytes, "max-object-bytes", d.MaxObjectBytes, "largest STIX object accepted, in bytes")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long a graceful shutdown may take")
+	fs.StringVar(&cfg.Registry, "registry", server.RegistryNATS, "where member records live: nats (JetStream KV) or vault (Vault KV v2)")
+	fs.StringVar(&cfg.Vault.Addr, "vault-addr", "", "Vault address (default $VAULT_ADDR); the token comes from $VAULT_TOKEN or AppRole files")
+	fs.StringVar(&cfg.Vault.RoleIDFile, "vault-role-id-file", "", "log in to Vault with AppRole: file holding the role id")
+	fs.StringVar(&cfg.Vault.SecretIDFile, "vault-secret-id-file", "", "file holding the AppRole secret id (with --vault-role-id-file)")
+	fs.StringVar(&cfg.Vault.TransitKey, "vault-transit-key", "", "sign receipts with this ed25519 key of Vault Transit (default: <data-dir>/hub.key)")
+	fs.StringVar(&cfg.Vault.TransitMount, "vault-transit-mount", "transit", "Vault Transit mount")
+	fs.StringVar(&cfg.Vault.KVMount, "vault-kv-mount", "secret", "Vault KV v2 mount for --registry vault")
+	fs.StringVar(&cfg.Vault.KVPath, "vault-kv-path", "stixhub/registry", "registry folder in the KV mount for --registry vault")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
@@ -74,6 +82,9 @@ func run(args []string) error {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	cfg.TLSSANs = sans
+	if (cfg.Vault.RoleIDFile == "") != (cfg.Vault.SecretIDFile == "") {
+		return errors.New("--vault-role-id-file and --vault-secret-id-file go together")
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {

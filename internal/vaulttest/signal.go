@@ -1,0 +1,8 @@
+package vaulttest
+
+import "syscall"
+
+var (
+	sigStop = syscall.SIGSTOP
+	sigCont = syscall.SIGCONT
+)
