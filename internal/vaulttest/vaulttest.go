@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -175,6 +176,27 @@ func (s *Server) Resume() {
 	s.t.Helper()
 	if err := s.cmd.Process.Signal(sigCont); err != nil {
 		s.t.Fatalf("resume vault: %v", err)
+	}
+}
+
+// Seal seals the server, as an operator would in an emergency.
+func (s *Server) Seal() {
+	s.t.Helper()
+	if err := s.Root().Sys().Seal(); err != nil {
+		s.t.Fatalf("seal vault: %v", err)
+	}
+}
+
+// Unseal unseals the server with the unseal key the dev server printed.
+func (s *Server) Unseal() {
+	s.t.Helper()
+	m := regexp.MustCompile(`Unseal Key: (\S+)`).FindStringSubmatch(s.output.String())
+	if m == nil {
+		s.t.Fatalf("no unseal key in the dev server's output:\n%s", s.output)
+	}
+	st, err := s.Root().Sys().Unseal(m[1])
+	if err != nil || st.Sealed {
+		s.t.Fatalf("unseal vault: %v %+v", err, st)
 	}
 }
 

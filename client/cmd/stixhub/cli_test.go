@@ -98,6 +98,14 @@ func TestCommandsExplainMissingInputs(t *testing.T) {
 		{"publish without --key", []string{"publish", "x.json"}, "--key is required"},
 		{"verify without --keys", []string{"verify", "feed.jsonl"}, "--keys is required"},
 		{"subscribe from nowhere", []string{"subscribe", "--from", "yesterday"}, "--from"},
+		{"publish with two keys", []string{"publish", "--key", "a.key", "--vault-key", "bank-a", "x.json"}, "exclude each other"},
+		{"revoke as compromised without a time", []string{"admin", "key", "revoke", "--key", "0123456789abcdef0123456789abcdef", "--reason", "compromised"}, "--compromised-at"},
+		{"compromise time without the reason", []string{"admin", "key", "revoke", "--key", "0123456789abcdef0123456789abcdef", "--compromised-at", "1h"}, "goes with --reason compromised"},
+		{"compromise time unreadable", []string{"admin", "key", "revoke", "--key", "0123456789abcdef0123456789abcdef", "--reason", "compromised", "--compromised-at", "last week"}, "neither an RFC 3339 time"},
+		{"compromise time in the future", []string{"admin", "key", "revoke", "--key", "0123456789abcdef0123456789abcdef", "--reason", "compromised", "--compromised-at", "2999-01-01T00:00:00Z"}, "must not be in the future"},
+		{"rotate with a negative overlap", []string{"admin", "key", "rotate", "--member", "member--00000000-0000-4000-8000-000000000000", "--public-key", "x.pub", "--overlap", "-1h"}, "--overlap must not be negative"},
+		{"suspend an unknown member", []string{"admin", "member", "suspend", "member--00000000-0000-4000-8000-000000000000"}, "NotFound"},
+		{"audit since nonsense", []string{"admin", "audit", "--since", "soon"}, "--since"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

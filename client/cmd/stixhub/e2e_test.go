@@ -23,6 +23,7 @@ import (
 	"github.com/stixhub/stixhub/client"
 	"github.com/stixhub/stixhub/internal/hubtest"
 	"github.com/stixhub/stixhub/internal/sign"
+	"github.com/stixhub/stixhub/internal/vaulttest"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
@@ -135,16 +136,17 @@ func copyDir(t *testing.T, src, dst string) {
 	}
 }
 
-// readmeTour returns the shell block between the tour markers of README.md.
-func readmeTour(t *testing.T) string {
+// readmeBlock returns the shell block between the <!-- name:begin --> and
+// <!-- name:end --> markers of README.md.
+func readmeBlock(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile("(?s)<!-- tour:begin -->\\s*```sh\n(.*?)```\\s*<!-- tour:end -->").FindSubmatch(b)
+	m := regexp.MustCompile("(?s)<!-- " + name + ":begin -->\\s*```sh\n(.*?)```\\s*<!-- " + name + ":end -->").FindSubmatch(b)
 	if m == nil {
-		t.Fatal("README.md has no tour block")
+		t.Fatalf("README.md has no %s block", name)
 	}
 	return string(m[1])
 }
@@ -160,7 +162,7 @@ func TestREADMETour(t *testing.T) {
 	addr := freeAddr(t)
 	hub := startHubProc(t, work, addr)
 
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", readmeTour(t))
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", readmeBlock(t, "tour"))
 	cmd.Dir = work
 	cmd.Env = append(cleanEnv(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "STIXHUB_HUB="+addr)
 	var out bytes.Buffer
@@ -366,4 +368,55 @@ func testIndicator() json.RawMessage {
 		"valid_from": "2024-03-01T10:00:00Z",
 	})
 	return b
+}
+
+// TestREADMEVaultTour runs the README's Vault section, verbatim, against a
+// real Vault dev server: deploy/vault/setup.sh, stixhubd with every hub key in
+// Vault, a member signing through Transit, and the policy boundary.
+func TestREADMEVaultTour(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds and runs the binaries")
+	}
+	v := vaulttest.Start(t)
+	vaultBin, err := vaulttest.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	root := filepath.Join("..", "..", "..")
+	copyDir(t, filepath.Join(root, "testdata"), filepath.Join(work, "testdata"))
+	copyDir(t, filepath.Join(root, "deploy", "vault"), filepath.Join(work, "deploy", "vault"))
+	// The vault CLI is the server binary; setup.sh calls it as `vault`.
+	if err := os.Symlink(vaultBin, filepath.Join(work, "vault")); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", readmeBlock(t, "vault-tour"))
+	cmd.Dir = work
+	path := strings.Join([]string{binDir, work, os.Getenv("PATH")}, string(os.PathListSeparator))
+	cmd.Env = append(cleanEnv(), "PATH="+path, "STIXHUB_HUB="+addr, "VAULT_ADDR="+v.Addr, "VAULT_TOKEN="+v.RootToken)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	runErr := cmd.Run()
+	hubLog, _ := os.ReadFile(filepath.Join(work, "hub.log"))
+	if runErr != nil {
+		t.Fatalf("Vault tour failed: %v\n--- output\n%s\n--- hub log\n%s", runErr, out.String(), hubLog)
+	}
+	t.Logf("Vault tour output:\n%s", out.String())
+	for _, want := range []string{"76 verified, 0 failed", "76 accepted", "permission denied"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("Vault tour output lacks %q", want)
+		}
+	}
+	if !strings.Contains(string(hubLog), "vault transit transit/stixhub-hub; registry vault-kv secret/stixhub/registry") {
+		t.Errorf("hub did not run with its keys in Vault:\n%s", hubLog)
+	}
+	if _, err := os.Stat(filepath.Join(work, "stixhub-vault", "hub.key")); !os.IsNotExist(err) {
+		t.Errorf("a hub key file exists: %v", err)
+	}
+	for _, f := range []string{"vault-hub/role-id", "vault-hub/secret-id"} {
+		if st, err := os.Stat(filepath.Join(work, f)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v, want mode 0600", f, err, st)
+		}
+	}
 }

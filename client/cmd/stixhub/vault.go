@@ -31,7 +31,7 @@ func loadSigner(ctx context.Context, keyFile string, vk vaultKeyFlags) (client.S
 	case vk.key != "":
 		return vaultSigner(ctx, vk)
 	}
-	return nil, errors.New("--key or --vault-key is required: a private key file from `stixhub keygen`, or an ed25519 key in Vault Transit")
+	return nil, errors.New("--key is required (or --vault-key): a private key file from `stixhub keygen`, or an ed25519 key in Vault Transit")
 }
 
 func vaultSigner(ctx context.Context, vk vaultKeyFlags) (*client.VaultSigner, error) {
