@@ -14,8 +14,8 @@ import (
 	"github.com/stixhub/stixhub/internal/hubtest"
 	"github.com/stixhub/stixhub/internal/sign"
 	"github.com/stixhub/stixhub/internal/vaulttest"
-	"github.com/stixhub/stixhub/server"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
+	"github.com/stixhub/stixhub/server"
 )
 
 // vaultHub starts a Vault dev server set up as deploy/vault describes (hub
