@@ -38,6 +38,9 @@ type Config struct {
 	DataDir string
 	// GRPCAddr is where the gRPC API listens. Default "127.0.0.1:7700".
 	GRPCAddr string
+	// TAXIIAddr is where TAXII 2.1 (HTTPS, same certificate) listens.
+	// DefaultConfig sets "127.0.0.1:7701"; "" or "off" turns TAXII off.
+	TAXIIAddr string
 	// TLSCertFile and TLSKeyFile name an operator-provided server
 	// certificate. When empty the hub issues its own from a CA it keeps in
 	// DataDir/tls (clients trust DataDir/tls/ca.pem).
@@ -74,6 +77,7 @@ func DefaultConfig(dataDir string) Config {
 	return Config{
 		DataDir:         dataDir,
 		GRPCAddr:        "127.0.0.1:7700",
+		TAXIIAddr:       "127.0.0.1:7701",
 		Replicas:        1,
 		MaxBatch:        1000,
 		MaxObjectBytes:  1 << 20,
@@ -111,6 +115,8 @@ type Hub struct {
 	cancelStreams context.CancelFunc
 	serveErr      chan error
 	closeOnce     sync.Once
+
+	taxii *taxiiNode // nil when TAXII is off
 }
 
 // Start prepares the data directory, connects to NATS, opens the registry and
@@ -193,6 +199,10 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 		return nil, err
 	}
 	if err := h.serve(tlsConf); err != nil {
+		return nil, err
+	}
+	if err := h.startTAXII(ctx, tlsConf); err != nil {
+		h.grpc.Stop()
 		return nil, err
 	}
 	h.log.Info("stixhub listening",
@@ -326,6 +336,9 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 
 // closeParts closes whatever Start opened, in reverse order.
 func (h *Hub) closeParts() {
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	h.stopTAXII(stopCtx)
+	cancel()
 	if h.store != nil {
 		_ = h.store.Close()
 	}

@@ -66,6 +66,9 @@ type Member struct {
 	Name      string    `json:"name"`
 	Identity  string    `json:"identity"`
 	CreatedAt time.Time `json:"created_at"`
+	// TaxiiUnsigned allows the member to post unsigned objects over TAXII,
+	// which the hub then attests (see SetTaxiiUnsigned).
+	TaxiiUnsigned bool `json:"taxii_unsigned,omitempty"`
 }
 
 // Key is a member's Ed25519 public key and its validity.

@@ -93,6 +93,7 @@ func runIngest(ctx context.Context, c *conn, o ingestOpts, stdout, stderr io.Wri
 		}
 		cfg := server.DefaultConfig(dir)
 		cfg.GRPCAddr = "127.0.0.1:0"
+		cfg.TAXIIAddr = "off" // measure the publish path alone, as before TAXII
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		hub, err := server.Start(ctx, cfg)
 		if err != nil {

@@ -73,7 +73,7 @@ type hubProc struct {
 func startHubProc(t *testing.T, dir, addr string) *hubProc {
 	t.Helper()
 	p := &hubProc{addr: addr, dir: dir, logs: &bytes.Buffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(filepath.Join(binDir, "stixhubd"), "--data-dir", "./stixhub-data", "--grpc-addr", addr)
+	p.cmd = exec.Command(filepath.Join(binDir, "stixhubd"), "--data-dir", "./stixhub-data", "--grpc-addr", addr, "--taxii-addr", freeAddr(t))
 	p.cmd.Dir = dir
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
