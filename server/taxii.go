@@ -230,13 +230,13 @@ func (h *Hub) checkPosted(member registry.Member, raw []byte, now time.Time) che
 func objectErrorText(e *stixhubv1.ObjectError) string {
 	var b strings.Builder
 	b.WriteString(e.GetMessage())
-	for i, v := range e.GetFieldViolations() {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
+	sep := ": "
+	for _, v := range e.GetFieldViolations() {
+		if strings.Contains(e.GetMessage(), v.GetDescription()) {
+			continue // STIX validation messages already list them
 		}
-		b.WriteString(v.GetField() + ": " + v.GetDescription())
+		b.WriteString(sep + v.GetField() + ": " + v.GetDescription())
+		sep = "; "
 	}
 	return b.String()
 }

@@ -2,14 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stixhub/stixhub/client"
+	"github.com/stixhub/stixhub/internal/sign"
 )
 
 func newVerifyCmd() *cobra.Command {
@@ -17,10 +21,12 @@ func newVerifyCmd() *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "verify [FILE...] --keys keys.json",
-		Short: "Check saved subscribe output offline: member signatures, key validity, hub receipts",
-		Long: `verify reads JSON lines written by ` + "`stixhub subscribe`" + ` (from each FILE, or standard
-input) and checks, for every line, with nothing but the line and the key set
-from ` + "`stixhub admin key export`" + `:
+		Short: "Check saved subscribe output or TAXII objects offline: member signatures, key validity, hub receipts",
+		Long: `verify reads JSON lines written by ` + "`stixhub subscribe`" + `, or objects fetched over
+TAXII (a TAXII envelope or STIX bundle, or one object per line), which carry
+the member signature and hub receipt in the hub's signature extension (from
+each FILE, or standard input), and checks each, with nothing but it and the
+key set from ` + "`stixhub admin key export`" + ` or ` + "`stixhub keys`" + `:
 
   - the member's Ed25519 signature over the RFC 8785 canonical object;
   - that the key belongs to the publishing member and was valid (added, not yet
@@ -28,7 +34,10 @@ from ` + "`stixhub admin key export`" + `:
   - the hub's receipt: Merkle inclusion proof, hub signature, and that it names
     this object, content digest, member, key and cursor.
 
-It prints "ok" or "FAIL" per line and exits 1 if any line fails.`,
+Objects posted unsigned over TAXII (hub-attested) have no member signature:
+their receipt must say so, and is all that is checked.
+
+It prints "ok" or "FAIL" per object and exits 1 if any fails.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keysFile == "" {
 				return errors.New("--keys is required: the key set from `stixhub admin key export`")
@@ -58,28 +67,28 @@ It prints "ok" or "FAIL" per line and exits 1 if any line fails.`,
 					defer f.Close()
 					r = f
 				}
-				sc := bufio.NewScanner(r)
-				sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-				for line := 1; sc.Scan(); line++ {
-					if len(sc.Bytes()) == 0 {
-						continue
-					}
-					d, err := client.UnmarshalDeliveryJSON(sc.Bytes())
+				data, err := io.ReadAll(r)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				for it := range verifyItems(data) {
+					d, err := it.d, it.err
 					if err == nil {
 						err = v.Verify(d)
 					}
 					if err != nil {
 						bad++
-						fmt.Fprintf(out, "FAIL %s:%d: %v\n", name, line, err)
+						fmt.Fprintf(out, "FAIL %s:%s: %v\n", name, it.where, err)
 						continue
 					}
 					ok++
 					if !quiet {
-						fmt.Fprintf(out, "ok   cursor=%d %s\n", d.GetCursor(), d.GetReceipt().GetObjectId())
+						note := ""
+						if client.HubAttested(d) {
+							note = " (hub-attested: posted unsigned over TAXII)"
+						}
+						fmt.Fprintf(out, "ok   cursor=%d %s%s\n", d.GetCursor(), d.GetReceipt().GetObjectId(), note)
 					}
-				}
-				if err := sc.Err(); err != nil {
-					return fmt.Errorf("%s: %w", name, err)
 				}
 			}
 			out.Flush()
@@ -93,4 +102,71 @@ It prints "ok" or "FAIL" per line and exits 1 if any line fails.`,
 	cmd.Flags().StringVar(&keysFile, "keys", "", "key set JSON from `stixhub admin key export`")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only failures")
 	return cmd
+}
+
+// verifyItem is one thing to verify, or why it could not be read.
+type verifyItem struct {
+	where string // line number, or "objects[i]"
+	d     *client.Delivery
+	err   error
+}
+
+// verifyItems reads subscribe JSON lines, TAXII objects one per line, or
+// one TAXII envelope or STIX bundle (a JSON object with an "objects" list).
+func verifyItems(data []byte) iter.Seq[verifyItem] {
+	return func(yield func(verifyItem) bool) {
+		var env struct {
+			Objects []json.RawMessage `json:"objects"`
+		}
+		if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' && json.Unmarshal(t, &env) == nil && env.Objects != nil {
+			for i, o := range env.Objects {
+				d, err := client.DeliveryFromTAXII(o)
+				if errors.Is(err, client.ErrNoSignatureExtension) && isHubDefinition(o) {
+					continue // the definition of the extension itself
+				}
+				if !yield(verifyItem{where: fmt.Sprintf("objects[%d]", i), d: d, err: err}) {
+					return
+				}
+			}
+			return
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+		for line := 1; sc.Scan(); line++ {
+			b := sc.Bytes()
+			if len(bytes.TrimSpace(b)) == 0 {
+				continue
+			}
+			var probe struct {
+				Receipt json.RawMessage `json:"receipt"`
+				Type    string          `json:"type"`
+			}
+			_ = json.Unmarshal(b, &probe)
+			var d *client.Delivery
+			var err error
+			if probe.Receipt == nil && probe.Type != "" {
+				d, err = client.DeliveryFromTAXII(b)
+				if errors.Is(err, client.ErrNoSignatureExtension) && isHubDefinition(b) {
+					continue
+				}
+			} else {
+				d, err = client.UnmarshalDeliveryJSON(b)
+			}
+			if !yield(verifyItem{where: fmt.Sprint(line), d: d, err: err}) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			yield(verifyItem{where: "read", err: err})
+		}
+	}
+}
+
+// isHubDefinition reports whether a STIX object is the hub's signature
+// extension definition, which TAXII serves unsigned.
+func isHubDefinition(o []byte) bool {
+	var h struct {
+		ID string `json:"id"`
+	}
+	return json.Unmarshal(o, &h) == nil && h.ID == sign.SignatureExtensionID
 }
