@@ -240,3 +240,6 @@ func objectErrorText(e *stixhubv1.ObjectError) string {
 	}
 	return b.String()
 }
+
+// LastCursor returns the cursor of the last object in the stream.
+func (h *Hub) LastCursor(ctx context.Context) (uint64, error) { return h.store.LastCursor(ctx) }

@@ -160,6 +160,34 @@ func (x *Index) page(tx *bolt.Tx, q *Query, emit func(*Item)) (more bool, next u
 	}
 
 	var r record
+	// get reads the record at seq through one cursor: collections are
+	// walked in sequence order, so the record is usually a few steps
+	// ahead of the last one (one Seek otherwise), which is much cheaper
+	// than a lookup from the root per object.
+	oc := objects.Cursor()
+	var ok, ov []byte
+	var okSeq uint64
+	get := func(seq uint64) []byte {
+		for steps := 0; ok != nil && okSeq < seq && steps < 8; steps++ {
+			ok, ov = oc.Next()
+			if ok != nil {
+				okSeq = binary.BigEndian.Uint64(ok)
+			}
+		}
+		if ok == nil || okSeq != seq {
+			var k [8]byte
+			binary.BigEndian.PutUint64(k[:], seq)
+			ok, ov = oc.Seek(k[:])
+			if ok == nil {
+				return nil
+			}
+			okSeq = binary.BigEndian.Uint64(ok)
+			if okSeq != seq {
+				return nil
+			}
+		}
+		return ov
+	}
 	visit := func(seq uint64, v []byte) bool {
 		if v == nil || decodeRecord(v, &r) != nil {
 			return true
@@ -186,14 +214,14 @@ func (x *Index) page(tx *bolt.Tx, q *Query, emit func(*Item)) (more bool, next u
 		slices.Sort(seqs)
 		seqs = slices.Compact(seqs)
 		for _, s := range seqs {
-			if !visit(s, objects.Get(seqKey(s))) {
+			if !visit(s, get(s)) {
 				return more, next
 			}
 		}
 	case len(types) > 0:
 		merge := newTypeMerge(tx.Bucket(bucketType), types, start)
 		for s, ok := merge.next(); ok; s, ok = merge.next() {
-			if !visit(s, objects.Get(seqKey(s))) {
+			if !visit(s, get(s)) {
 				return more, next
 			}
 		}
@@ -207,8 +235,7 @@ func (x *Index) page(tx *bolt.Tx, q *Query, emit func(*Item)) (more bool, next u
 	default:
 		c := tx.Bucket(bucketFamily).Cursor()
 		for k, _ := c.Seek(familyKey(q.Coll.family, start+1)); k != nil && k[0] == q.Coll.family; k, _ = c.Next() {
-			s := binary.BigEndian.Uint64(k[1:])
-			if !visit(s, objects.Get(k[1:])) {
+			if !visit(binary.BigEndian.Uint64(k[1:]), get(binary.BigEndian.Uint64(k[1:]))) {
 				return more, next
 			}
 		}

@@ -31,6 +31,7 @@ func newBenchCmd(c *conn) *cobra.Command {
 		Short: "Load benchmarks against a hub",
 	}
 	cmd.AddCommand(newBenchIngestCmd(c))
+	cmd.AddCommand(newBenchTAXIICmd())
 	return cmd
 }
 
