@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -156,4 +157,20 @@ func BenchmarkIndexApply(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*maxApply), "ns/object")
+}
+
+// TestIndexFootprint keeps the index file near the size of what it serves
+// (about 2 KB per indicator with its signature extension).
+func TestIndexFootprint(t *testing.T) {
+	const n = 20_000
+	x := buildIndex(t, n)
+	st, err := os.Stat(x.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perObject := st.Size() / n
+	t.Logf("index file: %d bytes, %d per object", st.Size(), perObject)
+	if perObject > 3500 {
+		t.Fatalf("%d bytes per object", perObject)
+	}
 }

@@ -24,7 +24,7 @@ or STIXHUB_TOKEN_FILE. Run from the directory holding ./stixhub-data, the local
 hub's operator token and CA are used by default.`,
 	}
 	member := &cobra.Command{Use: "member", Short: "Admit and list members"}
-	member.AddCommand(newMemberAddCmd(c), newMemberListCmd(c))
+	member.AddCommand(newMemberAddCmd(c), newMemberListCmd(c), newMemberTaxiiUnsignedCmd(c))
 	key := &cobra.Command{Use: "key", Short: "Add, revoke, list and export member keys"}
 	key.AddCommand(newKeyAddCmd(c), newKeyRevokeCmd(c), newKeyListCmd(c), newKeyExportCmd(c))
 	cmd.AddCommand(member, key)
