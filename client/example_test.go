@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 		ctx := context.Background()
 		cfg := server.DefaultConfig(dir)
 		cfg.GRPCAddr = "127.0.0.1:0"
+		cfg.TAXIIAddr = "127.0.0.1:0"
 		cfg.Logger = hubtest.Logger()
 		h, err := server.Start(ctx, cfg)
 		if err != nil {

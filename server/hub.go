@@ -37,6 +37,9 @@ type Config struct {
 	DataDir string
 	// GRPCAddr is where the gRPC API listens. Default "127.0.0.1:7700".
 	GRPCAddr string
+	// TAXIIAddr is where TAXII 2.1 (HTTPS, same certificate) listens.
+	// DefaultConfig sets "127.0.0.1:7701"; "" or "off" turns TAXII off.
+	TAXIIAddr string
 	// TLSCertFile and TLSKeyFile name an operator-provided server
 	// certificate. When empty the hub issues its own from a CA it keeps in
 	// DataDir/tls (clients trust DataDir/tls/ca.pem).
@@ -78,6 +81,7 @@ func DefaultConfig(dataDir string) Config {
 	return Config{
 		DataDir:         dataDir,
 		GRPCAddr:        "127.0.0.1:7700",
+		TAXIIAddr:       "127.0.0.1:7701",
 		Replicas:        1,
 		MaxBatch:        1000,
 		MaxObjectBytes:  1 << 20,
@@ -120,6 +124,8 @@ type Hub struct {
 	cancelStreams context.CancelFunc
 	serveErr      chan error
 	closeOnce     sync.Once
+
+	taxii *taxiiNode // nil when TAXII is off
 }
 
 // Start prepares the data directory, connects to NATS, opens the registry and
@@ -196,6 +202,10 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 		return nil, err
 	}
 	if err := h.serve(tlsConf); err != nil {
+		return nil, err
+	}
+	if err := h.startTAXII(ctx, tlsConf); err != nil {
+		h.grpc.Stop()
 		return nil, err
 	}
 	var watchCtx context.Context
@@ -336,6 +346,9 @@ func (h *Hub) closeParts() {
 	if h.stopWatches != nil {
 		h.stopWatches()
 	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	h.stopTAXII(stopCtx)
+	cancel()
 	if h.store != nil {
 		_ = h.store.Close()
 	}

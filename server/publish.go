@@ -133,18 +133,9 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 	if vs := signedObjectViolations(o, h.cfg.MaxObjectBytes); len(vs) > 0 {
 		return reject(objectError(codes.InvalidArgument, "invalid signed object", vs...))
 	}
-	obj, err := stix.Parse(o.GetObject())
-	if err != nil {
-		return reject(stixRejection(err))
-	}
-	res.ObjectId, res.Modified = obj.ID, obj.ModifiedString()
-	canonical, err := sign.Canonicalize(o.GetObject())
-	if err != nil {
-		return reject(objectError(codes.InvalidArgument, "object cannot be canonicalized (RFC 8785)", violation("object", err.Error())))
-	}
-	if obj.CreatedByRef != "" && !strings.EqualFold(obj.CreatedByRef, member.Identity) {
-		return reject(objectError(codes.PermissionDenied, "created_by_ref names another identity",
-			violation("created_by_ref", fmt.Sprintf("must be the publishing member's identity %s", member.Identity))))
+	obj, canonical, rej := checkContent(member, o.GetObject(), res)
+	if rej != nil {
+		return reject(rej)
 	}
 	key, ok := h.registry.Key(o.GetKeyId())
 	if !ok || key.MemberID != member.ID {
@@ -176,6 +167,26 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 		KeyID:      key.ID,
 		Signature:  o.GetSignature(),
 	}}
+}
+
+// checkContent runs the checks every object passes, signed or
+// hub-attested: decode and validate, canonical form, created_by_ref. It
+// fills res.ObjectId and res.Modified once the object could be read.
+func checkContent(member registry.Member, raw []byte, res *stixhubv1.PublishResult) (*stix.Object, []byte, *stixhubv1.ObjectError) {
+	obj, err := stix.Parse(raw)
+	if err != nil {
+		return nil, nil, stixRejection(err)
+	}
+	res.ObjectId, res.Modified = obj.ID, obj.ModifiedString()
+	canonical, err := sign.Canonicalize(raw)
+	if err != nil {
+		return nil, nil, objectError(codes.InvalidArgument, "object cannot be canonicalized (RFC 8785)", violation("object", err.Error()))
+	}
+	if obj.CreatedByRef != "" && !strings.EqualFold(obj.CreatedByRef, member.Identity) {
+		return nil, nil, objectError(codes.PermissionDenied, "created_by_ref names another identity",
+			violation("created_by_ref", fmt.Sprintf("must be the publishing member's identity %s", member.Identity)))
+	}
+	return obj, canonical, nil
 }
 
 // stixRejection turns a stix.Parse error into an object error listing every

@@ -35,6 +35,7 @@ func Start(t testing.TB, mod ...func(*server.Config)) *Hub {
 	t.Helper()
 	cfg := server.DefaultConfig(t.TempDir())
 	cfg.GRPCAddr = "127.0.0.1:0"
+	cfg.TAXIIAddr = "127.0.0.1:0"
 	cfg.Logger = Logger()
 	for _, m := range mod {
 		m(&cfg)
@@ -43,6 +44,9 @@ func Start(t testing.TB, mod ...func(*server.Config)) *Hub {
 	h.start(t)
 	h.Addr = h.Hub.Addr().String()
 	h.Config.GRPCAddr = h.Addr // restarts reuse the port
+	if a := h.Hub.TAXIIAddr(); a != nil {
+		h.Config.TAXIIAddr = a.String()
+	}
 	t.Cleanup(func() { _ = h.Hub.Shutdown(context.Background()) })
 	return h
 }

@@ -75,6 +75,9 @@ type Member struct {
 	// are closed.
 	Suspended   bool      `json:"suspended,omitempty"`
 	SuspendedAt time.Time `json:"suspended_at,omitzero"`
+	// TaxiiUnsigned allows the member to post unsigned objects over TAXII,
+	// which the hub then attests (see SetTaxiiUnsigned).
+	TaxiiUnsigned bool `json:"taxii_unsigned,omitempty"`
 }
 
 // Key is a member's Ed25519 public key and its validity.

@@ -27,7 +27,7 @@ or STIXHUB_TOKEN_FILE. Run from the directory holding ./stixhub-data, the local
 hub's operator token and CA are used by default.`,
 	}
 	member := &cobra.Command{Use: "member", Short: "Admit, list, suspend and resume members"}
-	member.AddCommand(newMemberAddCmd(c), newMemberListCmd(c), newMemberSuspendCmd(c, true), newMemberSuspendCmd(c, false))
+	member.AddCommand(newMemberAddCmd(c), newMemberListCmd(c), newMemberSuspendCmd(c, true), newMemberSuspendCmd(c, false), newMemberTaxiiUnsignedCmd(c))
 	key := &cobra.Command{Use: "key", Short: "Add, rotate, revoke, list and export member keys"}
 	key.AddCommand(newKeyAddCmd(c), newKeyRotateCmd(c), newKeyRevokeCmd(c), newKeyListCmd(c), newKeyExportCmd(c))
 	cmd.AddCommand(member, key, newAuditCmd(c))

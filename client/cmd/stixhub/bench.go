@@ -31,6 +31,7 @@ func newBenchCmd(c *conn) *cobra.Command {
 		Short: "Load benchmarks against a hub",
 	}
 	cmd.AddCommand(newBenchIngestCmd(c))
+	cmd.AddCommand(newBenchTAXIICmd())
 	return cmd
 }
 
@@ -93,6 +94,7 @@ func runIngest(ctx context.Context, c *conn, o ingestOpts, stdout, stderr io.Wri
 		}
 		cfg := server.DefaultConfig(dir)
 		cfg.GRPCAddr = "127.0.0.1:0"
+		cfg.TAXIIAddr = "off" // measure the publish path alone, as before TAXII
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		hub, err := server.Start(ctx, cfg)
 		if err != nil {

@@ -62,11 +62,12 @@ func freeAddr(t *testing.T) string {
 
 // hubProc is a stixhubd process.
 type hubProc struct {
-	cmd  *exec.Cmd
-	addr string
-	dir  string // working directory; data in dir/stixhub-data
-	logs *bytes.Buffer
-	done chan error
+	cmd   *exec.Cmd
+	addr  string
+	taxii string // TAXII listen address
+	dir   string // working directory; data in dir/stixhub-data
+	logs  *bytes.Buffer
+	done  chan error
 }
 
 // startHubProc runs `stixhubd --data-dir ./stixhub-data` in dir and waits
@@ -74,7 +75,8 @@ type hubProc struct {
 func startHubProc(t *testing.T, dir, addr string) *hubProc {
 	t.Helper()
 	p := &hubProc{addr: addr, dir: dir, logs: &bytes.Buffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(filepath.Join(binDir, "stixhubd"), "--data-dir", "./stixhub-data", "--grpc-addr", addr)
+	p.taxii = freeAddr(t)
+	p.cmd = exec.Command(filepath.Join(binDir, "stixhubd"), "--data-dir", "./stixhub-data", "--grpc-addr", addr, "--taxii-addr", p.taxii)
 	p.cmd.Dir = dir
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {

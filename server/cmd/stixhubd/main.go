@@ -52,6 +52,7 @@ func run(args []string) error {
 	var logLevel, logFormat string
 	fs.StringVar(&cfg.DataDir, "data-dir", d.DataDir, "directory for JetStream data, TLS material, operator token and hub key (created 0700)")
 	fs.StringVar(&cfg.GRPCAddr, "grpc-addr", d.GRPCAddr, "gRPC listen address")
+	fs.StringVar(&cfg.TAXIIAddr, "taxii-addr", d.TAXIIAddr, "TAXII 2.1 (HTTPS) listen address; empty or \"off\" turns TAXII off")
 	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "server certificate (PEM); default: issued by the hub's own CA in <data-dir>/tls")
 	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "server private key (PEM) for --tls-cert")
 	fs.Var(&sans, "tls-san", "extra DNS name or IP for the self-issued server certificate (repeatable, comma-separated)")
