@@ -128,7 +128,7 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 	if vs := signedObjectViolations(o, h.cfg.MaxObjectBytes); len(vs) > 0 {
 		return reject(objectError(codes.InvalidArgument, "invalid signed object", vs...))
 	}
-	obj, err := stix.Parse(o.GetObject())
+	obj, err := stix.ParseWithOptions(o.GetObject(), h.types.ParseOptions())
 	if err != nil {
 		return reject(stixRejection(err))
 	}

@@ -67,11 +67,14 @@ var (
 const MaxValueLen = 2048
 
 // CanonicalType maps a lookup type or one of its aliases ("ip", "sha256",
-// "wallet", ...) to an observable type. It returns "" with ok for aliases
-// that leave the type to inference ("ip", "cidr"), and false for names that
+// "wallet", ...) to an observable type. It returns "" with ok for "" and the
+// aliases that leave the type to inference ("ip", "cidr"), and false for names that
 // are neither an alias nor a valid STIX type name.
 func CanonicalType(t string) (string, bool) {
 	t = strings.ToLower(strings.TrimSpace(t))
+	if t == "" {
+		return "", true
+	}
 	if a, ok := typeAliases[t]; ok {
 		return a, true
 	}
