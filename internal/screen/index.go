@@ -119,16 +119,16 @@ func valueKey(o Observable) string { return o.Type + "\x00" + o.Value }
 
 // Add indexes one accepted object, replacing an older version of it. A
 // version older than (or the same as) the one indexed is ignored, so objects
-// may be added again (after a restart) without harm. It records
-// o.Cursor as the position of the index.
-func (x *Index) Add(o *Object) {
+// may be added again (after a restart) without harm; Add reports whether o
+// was indexed. It records o.Cursor as the position of the index.
+func (x *Index) Add(o *Object) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.pos = max(x.pos, o.Cursor)
 	id := idKey(o.ID)
 	if old, ok := x.objects[id]; ok {
 		if !o.Modified.After(old.obj.Modified) {
-			return
+			return false
 		}
 		x.remove(old)
 	}
@@ -152,6 +152,7 @@ func (x *Index) Add(o *Object) {
 			x.adopt(od, rec)
 		}
 	}
+	return true
 }
 
 // adopt gives observed-data od the entries of cyber-observable sco.
