@@ -18,7 +18,7 @@ func ExampleNewScreener() {
 	// The bank shares a DPRK-linked withdrawal address.
 	bank, _ := client.New(ctx, hub.addr, client.WithCAFile(hub.caFile), client.WithToken(hub.bank.Token), client.WithSigner(hub.bank.Signer))
 	defer bank.Close()
-	if _, err := bank.Publish(ctx, walletIndicator("1KFHE7w8BhaENAswwryaoccDb6qcT6DbYY", "")); err != nil {
+	if _, err := bank.Publish(ctx, walletIndicator("1ExampleDPRKWa11etXq7Rz9TmVbN5cHk", "")); err != nil {
 		log.Fatal(err)
 	}
 
@@ -40,7 +40,7 @@ func ExampleNewScreener() {
 	stopped := make(chan error, 1)
 	go func() { stopped <- screener.Run(ctx) }() // follows the feed until ctx ends
 
-	withdrawal := client.Observable{Value: "1KFHE7w8BhaENAswwryaoccDb6qcT6DbYY"} // type inferred
+	withdrawal := client.Observable{Value: "1ExampleDPRKWa11etXq7Rz9TmVbN5cHk"} // type inferred
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		if known, _ := screener.Known(withdrawal); known {
 			break
@@ -50,7 +50,7 @@ func ExampleNewScreener() {
 	for _, m := range matches {
 		fmt.Println(m.Status, m.ObjectType, "shared by the bank:", m.MemberID == hub.bank.ID)
 	}
-	ok, _ := screener.Known(client.Observable{Value: "1kfhe7w8bhaenaswwryaoccdb6qct6dbyy"})
+	ok, _ := screener.Known(client.Observable{Value: "1exampledprkwa11etxq7rz9tmvbn5chk"})
 	fmt.Println("addresses are case-sensitive:", !ok)
 	cancel()
 	<-stopped // Run saves what it indexed before it returns

@@ -326,19 +326,7 @@ func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, 
 func (x *Index) report(dst []Match, q Observable, ps []posting, opts LookupOptions) []Match {
 	for _, p := range ps {
 		o := p.rec.obj
-		m := Match{
-			Observable: Observable{Type: q.Type, Value: q.Value},
-			ObjectID:   o.ID,
-			ObjectType: o.Type,
-			Via:        p.rec.entries[p.entry].Via,
-			Status:     x.status(o, opts.Now),
-			TLP:        o.TLP,
-			ValidFrom:  o.ValidFrom,
-			ValidUntil: o.ValidUntil,
-			Modified:   o.Modified,
-			Confidence: o.Confidence,
-			Source:     o.Source,
-		}
+		m := o.match(q, p.rec.entries[p.entry].Via, o.Status(opts.Now, x.cfg.KeyTrust))
 		if !opts.IncludeRevoked && (m.Status == StatusRevoked || m.Status == StatusKeyCompromised) {
 			continue
 		}
@@ -350,12 +338,12 @@ func (x *Index) report(dst []Match, q Observable, ps []posting, opts LookupOptio
 	return dst
 }
 
-// status judges an object at now.
-func (x *Index) status(o *Object, now time.Time) Status {
+// Status judges the object at now; trust, when set, judges its key.
+func (o *Object) Status(now time.Time, trust KeyTrust) Status {
 	switch {
 	case o.Revoked:
 		return StatusRevoked
-	case x.cfg.KeyTrust != nil && !x.cfg.KeyTrust(o.KeyID, o.AcceptedAt):
+	case trust != nil && !trust(o.KeyID, o.AcceptedAt):
 		return StatusKeyCompromised
 	case !o.ValidUntil.IsZero() && !now.Before(o.ValidUntil):
 		return StatusExpired
@@ -363,4 +351,21 @@ func (x *Index) status(o *Object, now time.Time) Status {
 		return StatusNotYetValid
 	}
 	return StatusLive
+}
+
+// match describes the object as a match of observable q.
+func (o *Object) match(q Observable, via string, st Status) Match {
+	return Match{
+		Observable: q,
+		ObjectID:   o.ID,
+		ObjectType: o.Type,
+		Via:        via,
+		Status:     st,
+		TLP:        o.TLP,
+		ValidFrom:  o.ValidFrom,
+		ValidUntil: o.ValidUntil,
+		Modified:   o.Modified,
+		Confidence: o.Confidence,
+		Source:     o.Source,
+	}
 }
