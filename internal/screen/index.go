@@ -78,7 +78,7 @@ type Index struct {
 	cfg Config
 
 	mu      sync.RWMutex
-	values  map[string][]posting       // Type "\x00" Value, for every non-IP type
+	values  map[Observable][]posting   // every non-IP type
 	addrs   map[netip.Addr][]posting   // single IP addresses
 	blocks  map[netip.Prefix][]posting // CIDR blocks (masked), /0 to /31 (/127)
 	lens    [2][129]int                // blocks per prefix length, [0] IPv4, [1] IPv6
@@ -105,7 +105,7 @@ type posting struct {
 func New(cfg Config) *Index {
 	return &Index{
 		cfg:     cfg,
-		values:  make(map[string][]posting),
+		values:  make(map[Observable][]posting),
 		addrs:   make(map[netip.Addr][]posting),
 		blocks:  make(map[netip.Prefix][]posting),
 		objects: make(map[string]*record),
@@ -114,8 +114,6 @@ func New(cfg Config) *Index {
 }
 
 func idKey(id string) string { return strings.ToLower(id) }
-
-func valueKey(o Observable) string { return o.Type + "\x00" + o.Value }
 
 // Add indexes one accepted object, replacing an older version of it. A
 // version older than (or the same as) the one indexed is ignored, so objects
@@ -188,8 +186,7 @@ func (x *Index) post(rec *record, i int) {
 		x.blocks[pf] = append(x.blocks[pf], p)
 		return
 	}
-	k := valueKey(e.Observable)
-	x.values[k] = append(x.values[k], p)
+	x.values[e.Observable] = append(x.values[e.Observable], p)
 }
 
 // remove drops every posting of rec.
@@ -225,11 +222,10 @@ func (x *Index) remove(rec *record) {
 			}
 			continue
 		}
-		k := valueKey(e.Observable)
-		if ps := drop(x.values[k]); len(ps) > 0 {
-			x.values[k] = ps
+		if ps := drop(x.values[e.Observable]); len(ps) > 0 {
+			x.values[e.Observable] = ps
 		} else {
-			delete(x.values, k)
+			delete(x.values, e.Observable)
 		}
 	}
 	for _, ref := range rec.obj.Refs {
@@ -292,22 +288,35 @@ type LookupOptions struct {
 // indexed blocks equal to or containing it. The error is ErrEmpty or
 // ErrBadValue for a value that is not of its type.
 func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
+		return x.lookupIP(dst, q, opts)
+	}
 	v, err := Normalize(q.Type, q.Value)
 	if err != nil {
 		return dst, err
 	}
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
+	q.Value = v
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.report(dst, q, x.values[q], opts), nil
+}
+
+// lookupIP looks up an address or block, formatting it only for a match.
+func (x *Index) lookupIP(dst []Match, q Observable, opts LookupOptions) ([]Match, error) {
+	pf, ok := parseIP(strings.TrimSpace(q.Value))
+	if !ok || pf.Addr().Is4() != (q.Type == TypeIPv4) {
+		_, err := Normalize(q.Type, q.Value) // the error
+		return dst, err
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if q.Type != TypeIPv4 && q.Type != TypeIPv6 {
-		q.Value = v
-		return x.report(dst, q, x.values[valueKey(q)], opts), nil
-	}
-	pf, _ := parseIP(v)
 	if pf.IsSingleIP() {
-		dst = x.report(dst, q, x.addrs[pf.Addr()], opts)
+		if ps := x.addrs[pf.Addr()]; len(ps) > 0 {
+			dst = x.report(dst, Observable{Type: q.Type, Value: pf.Addr().String()}, ps, opts)
+		}
 	}
 	fam := family(pf.Addr())
 	for _, bits := range x.present[fam] {
@@ -326,14 +335,18 @@ func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, 
 func (x *Index) report(dst []Match, q Observable, ps []posting, opts LookupOptions) []Match {
 	for _, p := range ps {
 		o := p.rec.obj
-		m := o.match(q, p.rec.entries[p.entry].Via, o.Status(opts.Now, x.cfg.KeyTrust))
-		if !opts.IncludeRevoked && (m.Status == StatusRevoked || m.Status == StatusKeyCompromised) {
+		st := o.Status(opts.Now, x.cfg.KeyTrust)
+		if !opts.IncludeRevoked && (st == StatusRevoked || st == StatusKeyCompromised) {
 			continue
 		}
-		if opts.MayRead != nil && !opts.MayRead(&m) {
-			continue
+		// Build the match in place: a pointer to a local would escape, and
+		// an allocation per lookup costs a GC share of the whole index.
+		dst = append(dst, Match{})
+		m := &dst[len(dst)-1]
+		o.fill(m, q, p.rec.entries[p.entry].Via, st)
+		if opts.MayRead != nil && !opts.MayRead(m) {
+			dst = dst[:len(dst)-1]
 		}
-		dst = append(dst, m)
 	}
 	return dst
 }
@@ -355,7 +368,14 @@ func (o *Object) Status(now time.Time, trust KeyTrust) Status {
 
 // match describes the object as a match of observable q.
 func (o *Object) match(q Observable, via string, st Status) Match {
-	return Match{
+	var m Match
+	o.fill(&m, q, via, st)
+	return m
+}
+
+// fill sets m to describe the object as a match of observable q.
+func (o *Object) fill(m *Match, q Observable, via string, st Status) {
+	*m = Match{
 		Observable: q,
 		ObjectID:   o.ID,
 		ObjectType: o.Type,

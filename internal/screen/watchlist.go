@@ -13,9 +13,9 @@ import (
 // against CIDR blocks both ways (a listed address inside an indicator's
 // block, an indicator's address inside a listed block).
 type Watchlist struct {
-	items  []Observable     // as listed
-	values map[string][]int // valueKey -> items
-	addrs  []listedAddr     // sorted by address
+	items  []Observable         // as listed
+	values map[Observable][]int // normalized -> items
+	addrs  []listedAddr         // sorted by address
 	blocks []listedBlock
 }
 
@@ -41,7 +41,7 @@ type Hit struct {
 // every type InferTypes gives its value. The error names the first item
 // whose type or value is invalid.
 func NewWatchlist(items []Observable) (*Watchlist, error) {
-	w := &Watchlist{items: items, values: make(map[string][]int)}
+	w := &Watchlist{items: items, values: make(map[Observable][]int)}
 	for i, it := range items {
 		typ, ok := CanonicalType(it.Type)
 		if !ok {
@@ -65,7 +65,7 @@ func NewWatchlist(items []Observable) (*Watchlist, error) {
 				}
 				continue
 			}
-			k := valueKey(Observable{Type: t, Value: v})
+			k := Observable{Type: t, Value: v}
 			w.values[k] = append(w.values[k], i)
 		}
 	}
@@ -98,7 +98,7 @@ func (w *Watchlist) Match(o *Object, now time.Time) []Hit {
 	}
 	for _, e := range o.Entries {
 		if e.Type != TypeIPv4 && e.Type != TypeIPv6 {
-			for _, i := range w.values[valueKey(e.Observable)] {
+			for _, i := range w.values[e.Observable] {
 				hit(i, e)
 			}
 			continue
