@@ -291,17 +291,22 @@ func (s *Screener) LookupAll(o Observable) ([]Match, error) {
 	return s.lookup(nil, o, screen.LookupOptions{IncludeRevoked: true})
 }
 
-// Known reports whether the observable has a live match. It allocates
-// nothing when the answer is no.
+// Known reports whether the observable has a live match: the screening
+// decision, without building the matches.
 func (s *Screener) Known(o Observable) (bool, error) {
-	var buf [4]Match
-	ms, err := s.lookup(buf[:0], o, screen.LookupOptions{})
-	for i := range ms {
-		if ms[i].Live() {
-			return true, nil
+	typ, ok := screen.CanonicalType(o.Type)
+	if !ok {
+		return false, fmt.Errorf("%w: %q", screen.ErrBadType, o.Type)
+	}
+	if typ != "" {
+		return s.idx.Known(Observable{Type: typ, Value: o.Value}, screen.LookupOptions{})
+	}
+	for _, t := range screen.InferTypes(o.Value) {
+		if known, err := s.idx.Known(Observable{Type: t, Value: o.Value}, screen.LookupOptions{}); known || err != nil {
+			return known, err
 		}
 	}
-	return false, err
+	return false, nil
 }
 
 func (s *Screener) lookup(dst []Match, o Observable, opts screen.LookupOptions) ([]Match, error) {

@@ -79,3 +79,36 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkKnown(b *testing.B) {
+	x := benchIndex()
+	now := t0.Add(time.Hour)
+	for _, q := range []Observable{{TypeWallet, benchWallet(123456)}, {TypeWallet, "bc1qnotindexed"}, {TypeIPv4, "172.16.200.9"}} {
+		b.Run(q.Type+"/"+q.Value, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := x.Known(q, LookupOptions{Now: now}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInferAndKnown is what a Screener does for a value without a type.
+func BenchmarkInferAndKnown(b *testing.B) {
+	x := benchIndex()
+	now := t0.Add(time.Hour)
+	for _, v := range []string{benchWallet(123456), "bc1qnotindexed", benchIP(77777).String(), "192.0.2.1"} {
+		b.Run(v, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, t := range InferTypes(v) {
+					if _, err := x.Known(Observable{t, v}, LookupOptions{Now: now}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -331,6 +331,60 @@ func (x *Index) lookupIP(dst []Match, q Observable, opts LookupOptions) ([]Match
 	return dst, nil
 }
 
+// Known reports whether the observable has a live match that opts.MayRead
+// allows: Lookup without building matches, and without allocating.
+func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if q.Type != TypeIPv4 && q.Type != TypeIPv6 {
+		v, err := Normalize(q.Type, q.Value)
+		if err != nil {
+			return false, err
+		}
+		q.Value = v
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		return x.anyLive(x.values[q], opts), nil
+	}
+	pf, ok := parseIP(strings.TrimSpace(q.Value))
+	if !ok || pf.Addr().Is4() != (q.Type == TypeIPv4) {
+		_, err := Normalize(q.Type, q.Value)
+		return false, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if pf.IsSingleIP() && x.anyLive(x.addrs[pf.Addr()], opts) {
+		return true, nil
+	}
+	fam := family(pf.Addr())
+	for _, bits := range x.present[fam] {
+		if bits <= pf.Bits() && x.anyLive(x.blocks[netip.PrefixFrom(pf.Addr(), bits).Masked()], opts) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// anyLive reports whether a posting of ps is a live match MayRead allows.
+func (x *Index) anyLive(ps []posting, opts LookupOptions) bool {
+	for _, p := range ps {
+		o := p.rec.obj
+		if o.Status(opts.Now, x.cfg.KeyTrust) != StatusLive {
+			continue
+		}
+		if opts.MayRead == nil {
+			return true
+		}
+		var m Match
+		o.fill(&m, Observable{}, p.rec.entries[p.entry].Via, StatusLive)
+		if opts.MayRead(&m) {
+			return true
+		}
+	}
+	return false
+}
+
 // report appends the matches of postings ps.
 func (x *Index) report(dst []Match, q Observable, ps []posting, opts LookupOptions) []Match {
 	for _, p := range ps {

@@ -395,3 +395,22 @@ func TestInferTypes(t *testing.T) {
 		}
 	}
 }
+
+func TestKnownAgreesWithLookup(t *testing.T) {
+	x := New(Config{})
+	add(t, x, "m", indicator(id(1), "[ipv4-addr:value ISSUBSET '10.0.0.0/8'] OR [domain-name:value = 'k.example']", nil))
+	add(t, x, "m", indicator(id(2), "[domain-name:value = 'old.example']", map[string]any{"valid_until": "2026-01-01T00:30:00Z"}))
+	for _, q := range []Observable{{TypeIPv4, "10.2.3.4"}, {TypeIPv4, "11.2.3.4"}, {TypeDomain, "K.example"}, {TypeDomain, "old.example"}, {TypeDomain, "x.example"}} {
+		known, err := x.Known(q, LookupOptions{Now: t0.Add(time.Hour)})
+		live := false
+		for _, m := range lookup(t, x, q.Type, q.Value, LookupOptions{}) {
+			live = live || m.Live()
+		}
+		if err != nil || known != live {
+			t.Errorf("%v: Known = %v %v, Lookup has a live match: %v", q, known, err, live)
+		}
+	}
+	if k, _ := x.Known(Observable{TypeDomain, "k.example"}, LookupOptions{Now: t0.Add(time.Hour), MayRead: func(*Match) bool { return false }}); k {
+		t.Error("Known ignores MayRead")
+	}
+}

@@ -102,47 +102,62 @@ func validTypeName(s string) bool {
 	return true
 }
 
+// The answers of InferTypes, shared: callers must not modify them.
+var (
+	inferIPv4        = []string{TypeIPv4}
+	inferIPv6        = []string{TypeIPv6}
+	inferWallet      = []string{TypeWallet}
+	inferTransaction = []string{TypeTransaction}
+	inferURL         = []string{TypeURL}
+	inferEmail       = []string{TypeEmail}
+	inferMAC         = []string{TypeMAC}
+	inferDomain      = []string{TypeDomain}
+	inferFile        = []string{TypeFile}
+	inferHash64      = []string{TypeFile, TypeTransaction}
+)
+
 // InferTypes guesses the types a bare value may be, most likely first:
 // an IP address or CIDR block, a hash (hex of 32, 40, 56, 64, 96 or 128
 // digits; 64 digits may also be a transaction id), an EVM address (0x and 40
 // hex digits) or transaction (0x and 64), a URL (scheme://), an e-mail
 // address, a MAC address, a domain name (dotted labels ending in letters),
-// and otherwise a cryptocurrency wallet address.
+// and otherwise a cryptocurrency wallet address. The slice is shared: do
+// not modify it.
 func InferTypes(v string) []string {
 	v = strings.TrimSpace(v)
 	if p, ok := parseIP(v); ok {
 		if p.Addr().Is4() {
-			return []string{TypeIPv4}
+			return inferIPv4
 		}
-		return []string{TypeIPv6}
+		return inferIPv6
 	}
 	if h, ok := strings.CutPrefix(v, "0x"); ok && isHex(h) {
 		switch len(h) {
 		case 40:
-			return []string{TypeWallet}
+			return inferWallet
 		case 64:
-			return []string{TypeTransaction}
+			return inferTransaction
 		}
 	}
 	if isHex(v) {
 		switch len(v) {
 		case 64:
-			return []string{TypeFile, TypeTransaction}
+			return inferHash64
 		case 32, 40, 56, 96, 128:
-			return []string{TypeFile}
+			return inferFile
 		}
 	}
 	switch {
 	case strings.Contains(v, "://"):
-		return []string{TypeURL}
+		return inferURL
 	case isEmail(v):
-		return []string{TypeEmail}
+		return inferEmail
 	case isMAC(v):
-		return []string{TypeMAC}
+		return inferMAC
 	case isDomain(v):
-		return []string{TypeDomain}
+		return inferDomain
 	}
-	return []string{TypeWallet}
+	return inferWallet
 }
 
 // Normalize returns the form of a value of type typ that the index keys on:
@@ -210,6 +225,9 @@ func Normalize(typ, v string) (string, error) {
 // parseIP parses an address or a CIDR block (no zone), masked, with
 // IPv4-mapped IPv6 read as IPv4.
 func parseIP(s string) (netip.Prefix, bool) {
+	if !strings.ContainsAny(s, ".:") {
+		return netip.Prefix{}, false // not an address; spare the parser's error allocation
+	}
 	if strings.IndexByte(s, '/') >= 0 {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
