@@ -9,10 +9,12 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +31,7 @@ type lookupBenchOpts struct {
 	calls       int
 	embedded    bool
 	dataDir     string
+	profile     string
 }
 
 // Each benchmark indicator names this many observables: 40 wallets, 40 IPv4
@@ -63,6 +66,7 @@ admit a benchmark member.`,
 	f := cmd.Flags()
 	f.IntVar(&o.observables, "observables", 1_000_000, "observables to index")
 	f.IntVar(&o.calls, "calls", 2000, "Lookup calls per batch size")
+	f.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the local screener lookups to this file")
 	f.StringVar(&o.dataDir, "data-dir", "", "data directory for the in-process hub (default: a temporary directory, removed after)")
 	return cmd
 }
@@ -219,15 +223,32 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 	for i := range local {
 		local[i] = queries(1, i)[0]
 	}
-	rate1, hitsL := screenerRate(s, local, 1, time.Second)
-	rateN, _ := screenerRate(s, local, runtime.GOMAXPROCS(0), time.Second)
+	if o.profile != "" {
+		pf, err := os.Create(o.profile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+	}
+	rate1, cpu1, hitsL := screenerRate(s, local, 1, 2*time.Second)
+	rateN, cpuN, _ := screenerRate(s, local, runtime.GOMAXPROCS(0), 2*time.Second)
+	if o.profile != "" {
+		pprof.StopCPUProfile()
+	}
 
 	fmt.Fprintf(stdout, "machine: %s, %d CPUs, GOMAXPROCS=%d, %s %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "hub: %s; index of %d observables\n", map[bool]string{true: "in-process (embedded NATS, same machine)", false: target.hub}[o.embedded], nObs)
 	fmt.Fprintf(stdout, "lookup_batch1   p50=%s p99=%s (%d calls, %d of %d values known)\n", us(p50a), us(p99a), o.calls, hitsA, o.calls)
 	fmt.Fprintf(stdout, "lookup_batch100 p50=%s p99=%s (%d calls, %d of %d values known)\n", us(p50b), us(p99b), o.calls, hitsB, o.calls*100)
-	fmt.Fprintf(stdout, "screener indexed the feed in %.1fs; lookups/s=%.0f on 1 goroutine (%.0f ns each, %.0f%% known), %.0f on %d\n",
-		indexTime.Seconds(), rate1, 1e9/rate1, hitsL*100, rateN, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "screener indexed the feed in %.1fs\n", indexTime.Seconds())
+	fmt.Fprintf(stdout, "screener lookups/s=%.0f on 1 goroutine (%.0f ns wall, %d ns CPU each; %.0f%% known), %.0f on %d goroutines (%d ns CPU each)\n",
+		rate1, 1e9/rate1, cpu1.Nanoseconds(), hitsL*100, rateN, runtime.GOMAXPROCS(0), cpuN.Nanoseconds())
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Fprintf(stdout, "load average at the end: %s", b)
+	}
 	return nil
 }
 
@@ -237,11 +258,23 @@ func benchWalletValue(run string, k int) string { return fmt.Sprintf("bc1q%s%030
 
 func benchIPValue(k int) string { return fmt.Sprintf("10.%d.%d.%d", k>>16&255, k>>8&255, k&255) }
 
-// screenerRate measures Known calls per second on g goroutines for about d,
-// and the share of queries known.
-func screenerRate(s *client.Screener, qs []client.Observable, g int, d time.Duration) (rate, known float64) {
+// processCPU returns the CPU time the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// screenerRate measures Known calls per second (wall clock) on g goroutines
+// for about d, the process CPU time per call (this machine is shared: the
+// wall-clock rate depends on how much CPU the process gets), and the share
+// of queries known.
+func screenerRate(s *client.Screener, qs []client.Observable, g int, d time.Duration) (rate float64, cpuPer time.Duration, known float64) {
 	var total, hits atomic.Int64
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := range g {
@@ -262,7 +295,8 @@ func screenerRate(s *client.Screener, qs []client.Observable, g int, d time.Dura
 		})
 	}
 	wg.Wait()
-	return float64(total.Load()) / time.Since(start).Seconds(), float64(hits.Load()) / float64(total.Load())
+	elapsed, cpu := time.Since(start), processCPU()-cpu0
+	return float64(total.Load()) / elapsed.Seconds(), cpu / time.Duration(total.Load()), float64(hits.Load()) / float64(total.Load())
 }
 
 // publishScreeningFeed publishes n indicators of 100 observables and 256
