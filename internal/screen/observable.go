@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 )
 
 // Observable is a concrete value to screen: an object type and a value of
@@ -177,12 +178,23 @@ func InferTypes(v string) []string {
 //
 // Surrounding white space is removed first.
 func Normalize(typ, v string) (string, error) {
+	n, err := normalize(typ, v)
+	if err == nil && len(n) > MaxValueLen { // lower case can be longer
+		return "", fmt.Errorf("%w: longer than %d bytes", ErrBadValue, MaxValueLen)
+	}
+	return n, err
+}
+
+func normalize(typ, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "", ErrEmpty
 	}
 	if len(v) > MaxValueLen {
 		return "", fmt.Errorf("%w: longer than %d bytes", ErrBadValue, MaxValueLen)
+	}
+	if !utf8.ValidString(v) {
+		return "", fmt.Errorf("%w: not valid UTF-8", ErrBadValue)
 	}
 	switch typ {
 	case TypeIPv4, TypeIPv6:
@@ -198,7 +210,18 @@ func Normalize(typ, v string) (string, error) {
 		}
 		return p.String(), nil
 	case TypeDomain:
-		return strings.TrimSuffix(strings.ToLower(v), "."), nil
+		d := strings.ToLower(v)
+		for {
+			t := strings.TrimSpace(strings.TrimSuffix(d, "."))
+			if t == d {
+				break
+			}
+			d = t
+		}
+		if d == "" {
+			return "", ErrEmpty
+		}
+		return d, nil
 	case TypeEmail, TypeMAC, TypeRegistryKey:
 		return strings.ToLower(v), nil
 	case TypeFile:
