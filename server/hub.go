@@ -21,10 +21,13 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/stixhub/stixhub/internal/access"
 	"github.com/stixhub/stixhub/internal/auth"
 	"github.com/stixhub/stixhub/internal/broker"
+	"github.com/stixhub/stixhub/internal/extdef"
 	"github.com/stixhub/stixhub/internal/pki"
 	"github.com/stixhub/stixhub/internal/registry"
+	"github.com/stixhub/stixhub/internal/screen"
 	"github.com/stixhub/stixhub/internal/store"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
@@ -74,6 +77,9 @@ type Config struct {
 	Vault VaultConfig
 	// Logger receives structured logs. Default slog.Default().
 	Logger *slog.Logger
+	// Access decides which member may read which object. Default
+	// access.Everyone (until TLP and group policies, issue 7).
+	Access access.Policy
 }
 
 // DefaultConfig returns the configuration of a single-node hub in dataDir.
@@ -111,6 +117,12 @@ type Hub struct {
 	hubKey   receiptSigner
 	vault    vaultClient
 	health   *health.Server
+	access   access.Policy
+
+	types      *extdef.Types // object types defined by extension-definitions
+	screen     *screen.Index // observable index for Lookup, fed by the stream
+	screenStop context.CancelFunc
+	screenDone chan struct{}
 
 	keyHealth   keyHealth
 	streams     memberStreams
@@ -156,7 +168,10 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = d.Logger
 	}
-	h := &Hub{cfg: cfg, log: cfg.Logger, serveErr: make(chan error, 1)}
+	if cfg.Access == nil {
+		cfg.Access = access.Everyone{}
+	}
+	h := &Hub{cfg: cfg, log: cfg.Logger, access: cfg.Access, types: extdef.NewTypes(), serveErr: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			h.closeParts()
@@ -200,6 +215,9 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	exclusive := cfg.NATSURL == "" && cfg.NATSListen == "" // nobody else can reach the stream
 	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Exclusive: exclusive, Signer: h.hubKey, Logger: h.log}); err != nil {
 		return nil, err
+	}
+	if err := h.startScreen(ctx); err != nil {
+		return nil, fmt.Errorf("screening index: %w", err)
 	}
 	if err := h.serve(tlsConf); err != nil {
 		return nil, err
@@ -270,6 +288,7 @@ func (h *Hub) serve(tlsConf *tls.Config) error {
 			stixhubv1.HubService_Publish_FullMethodName:   auth.MemberOnly,
 			stixhubv1.HubService_Subscribe_FullMethodName: auth.MemberOnly,
 			stixhubv1.HubService_GetKeySet_FullMethodName: auth.MemberOnly,
+			stixhubv1.HubService_Lookup_FullMethodName:    auth.MemberOnly,
 		},
 		Prefixes: map[string]auth.Rule{
 			"/stixhub.v1.AdminService/":                  auth.OperatorOnly,
@@ -349,6 +368,7 @@ func (h *Hub) closeParts() {
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	h.stopTAXII(stopCtx)
 	cancel()
+	h.stopScreen()
 	if h.store != nil {
 		_ = h.store.Close()
 	}

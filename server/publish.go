@@ -133,7 +133,7 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 	if vs := signedObjectViolations(o, h.cfg.MaxObjectBytes); len(vs) > 0 {
 		return reject(objectError(codes.InvalidArgument, "invalid signed object", vs...))
 	}
-	obj, canonical, rej := checkContent(member, o.GetObject(), res)
+	obj, canonical, rej := h.checkContent(member, o.GetObject(), res)
 	if rej != nil {
 		return reject(rej)
 	}
@@ -172,8 +172,8 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 // checkContent runs the checks every object passes, signed or
 // hub-attested: decode and validate, canonical form, created_by_ref. It
 // fills res.ObjectId and res.Modified once the object could be read.
-func checkContent(member registry.Member, raw []byte, res *stixhubv1.PublishResult) (*stix.Object, []byte, *stixhubv1.ObjectError) {
-	obj, err := stix.Parse(raw)
+func (h *Hub) checkContent(member registry.Member, raw []byte, res *stixhubv1.PublishResult) (*stix.Object, []byte, *stixhubv1.ObjectError) {
+	obj, err := stix.ParseWithOptions(raw, h.types.ParseOptions())
 	if err != nil {
 		return nil, nil, stixRejection(err)
 	}

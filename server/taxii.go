@@ -212,7 +212,7 @@ func (h *Hub) checkPosted(member registry.Member, raw []byte, now time.Time) che
 			violation("object", fmt.Sprintf("%d bytes is over the %d byte limit", n, h.cfg.MaxObjectBytes)))
 		return checked{result: res}
 	}
-	obj, canonical, rej := checkContent(member, raw, res)
+	obj, canonical, rej := h.checkContent(member, raw, res)
 	if rej != nil {
 		res.Error = rej
 		return checked{result: res}

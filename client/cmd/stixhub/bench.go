@@ -30,8 +30,7 @@ func newBenchCmd(c *conn) *cobra.Command {
 		Use:   "bench",
 		Short: "Load benchmarks against a hub",
 	}
-	cmd.AddCommand(newBenchIngestCmd(c))
-	cmd.AddCommand(newBenchTAXIICmd())
+	cmd.AddCommand(newBenchIngestCmd(c), newBenchLookupCmd(c), newBenchTAXIICmd())
 	return cmd
 }
 
