@@ -79,6 +79,13 @@ func (a *Admin) ResumeMember(ctx context.Context, memberID string) (*stixhubv1.M
 	return resp.GetMember(), err
 }
 
+// SetTaxiiUnsigned allows or refuses a member's unsigned posts over TAXII,
+// which the hub stores hub-attested.
+func (a *Admin) SetTaxiiUnsigned(ctx context.Context, memberID string, allowed bool) (*stixhubv1.Member, error) {
+	resp, err := a.c.UpdateMember(ctx, &stixhubv1.UpdateMemberRequest{MemberId: memberID, TaxiiUnsigned: &allowed})
+	return resp.GetMember(), err
+}
+
 // Audit lists recorded operator actions at or after since (zero: all),
 // oldest first, at most limit (0: all).
 func (a *Admin) Audit(ctx context.Context, since time.Time, limit int) ([]*stixhubv1.AuditEntry, error) {

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"time"
 
 	"google.golang.org/grpc/peer"
@@ -162,6 +164,25 @@ func (s *adminService) setSuspended(ctx context.Context, memberID string, suspen
 	return m, nil
 }
 
+func (s *adminService) UpdateMember(ctx context.Context, req *stixhubv1.UpdateMemberRequest) (*stixhubv1.UpdateMemberResponse, error) {
+	if err := validateMemberID(req.GetMemberId()); err != nil {
+		return nil, err
+	}
+	m, ok := s.hub.registry.Member(req.GetMemberId())
+	if !ok {
+		return nil, rpcError(ctx, s.hub.log, "update member", fmt.Errorf("member %s: %w", req.GetMemberId(), registry.ErrNotFound))
+	}
+	if req.TaxiiUnsigned != nil {
+		var err error
+		if m, err = s.hub.registry.SetTaxiiUnsigned(ctx, req.GetMemberId(), req.GetTaxiiUnsigned()); err != nil {
+			return nil, rpcError(ctx, s.hub.log, "update member", err)
+		}
+		s.hub.log.InfoContext(ctx, "admin: member updated", "member", m.ID, "taxii_unsigned", m.TaxiiUnsigned)
+		s.audit(ctx, "member.update", m.ID, map[string]string{"taxii_unsigned": strconv.FormatBool(m.TaxiiUnsigned)})
+	}
+	return &stixhubv1.UpdateMemberResponse{Member: memberProto(m)}, nil
+}
+
 func (s *adminService) ListAudit(ctx context.Context, req *stixhubv1.ListAuditRequest) (*stixhubv1.ListAuditResponse, error) {
 	var since time.Time
 	if req.GetSince() != nil {
@@ -207,7 +228,8 @@ func (h *Hub) keySet(memberID string) ([]*stixhubv1.Key, []*stixhubv1.HubKey) {
 }
 
 func memberProto(m registry.Member) *stixhubv1.Member {
-	p := &stixhubv1.Member{Id: m.ID, Name: m.Name, Identity: m.Identity, CreatedAt: timestamppb.New(m.CreatedAt), Suspended: m.Suspended}
+	p := &stixhubv1.Member{Id: m.ID, Name: m.Name, Identity: m.Identity, CreatedAt: timestamppb.New(m.CreatedAt),
+		Suspended: m.Suspended, TaxiiUnsigned: m.TaxiiUnsigned}
 	if m.Suspended {
 		p.SuspendedAt = timestamppb.New(m.SuspendedAt)
 	}

@@ -78,10 +78,6 @@ func (h *Hub) startTAXII(ctx context.Context, tlsConf *tls.Config) error {
 		Publisher: h,
 		May:       h.mayRead,
 		CanWrite:  func(m registry.Member) bool { return m.TaxiiUnsigned },
-		SetTaxiiUnsigned: func(ctx context.Context, memberID string, allowed bool) error {
-			_, err := h.registry.SetTaxiiUnsigned(ctx, memberID, allowed)
-			return err
-		},
 		Logger: h.log,
 	})
 	if t.listener, err = net.Listen("tcp", h.cfg.TAXIIAddr); err != nil {

@@ -73,9 +73,6 @@ type Config struct {
 	May ReadPolicy
 	// CanWrite says whether a member may post objects.
 	CanWrite func(registry.Member) bool
-	// SetTaxiiUnsigned lets the operator allow or refuse a member's
-	// unsigned posts (PUT/DELETE /admin/members/{id}/taxii-unsigned).
-	SetTaxiiUnsigned func(ctx context.Context, memberID string, allowed bool) error
 	// MaxContentLength is the largest request body. Default
 	// DefaultMaxContentLength.
 	MaxContentLength int
@@ -138,10 +135,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seg := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if len(seg) == 4 && seg[0] == "admin" && seg[1] == "members" && seg[3] == "taxii-unsigned" {
-		h.adminTaxiiUnsigned(w, r, p, seg[2])
-		return
-	}
 	route, args := match(seg)
 	if route == nil {
 		writeError(w, http.StatusNotFound, "Not found", "no TAXII resource at this path; discovery is at /taxii2/")
@@ -733,36 +726,3 @@ func (h *Handler) postObjects(rq *request, args []string) {
 	writeJSON(rq.w, http.StatusAccepted, st)
 }
 
-// adminTaxiiUnsigned lets the operator allow (PUT) or refuse (DELETE) a
-// member's unsigned TAXII posts.
-func (h *Handler) adminTaxiiUnsigned(w http.ResponseWriter, r *http.Request, p registry.Principal, memberID string) {
-	if !p.Operator {
-		writeError(w, http.StatusForbidden, "Operator token required", "only the operator may change what members may post")
-		return
-	}
-	var allowed bool
-	switch r.Method {
-	case http.MethodPut:
-		allowed = true
-	case http.MethodDelete:
-	default:
-		w.Header().Set("Allow", "PUT, DELETE")
-		writeError(w, http.StatusMethodNotAllowed, "Method not allowed", "PUT allows, DELETE refuses")
-		return
-	}
-	if h.cfg.SetTaxiiUnsigned == nil {
-		writeError(w, http.StatusNotFound, "Not found", "not supported")
-		return
-	}
-	if err := h.cfg.SetTaxiiUnsigned(r.Context(), memberID, allowed); err != nil {
-		if errors.Is(err, registry.ErrNotFound) {
-			writeError(w, http.StatusNotFound, "Member not found", "no member "+memberID)
-			return
-		}
-		h.log.Error("set taxii-unsigned", "member", memberID, "err", err)
-		writeError(w, http.StatusServiceUnavailable, "Service unavailable", "could not update the member; retry")
-		return
-	}
-	h.log.Info("taxii-unsigned changed", "member", memberID, "allowed", allowed)
-	writeJSON(w, http.StatusOK, map[string]any{"member_id": memberID, "taxii_unsigned": allowed})
-}

@@ -235,3 +235,13 @@ func q(kv ...string) string {
 	}
 	return b.String()
 }
+
+// setUnsigned has the operator allow or refuse a member's unsigned TAXII
+// posts through the admin API.
+func setUnsigned(t *testing.T, hub *hubtest.Hub, memberID string, allowed bool) {
+	t.Helper()
+	m, err := hub.Operator(t).Admin().SetTaxiiUnsigned(context.Background(), memberID, allowed)
+	if err != nil || m.GetTaxiiUnsigned() != allowed {
+		t.Fatalf("set taxii-unsigned=%v for %s: %v %v", allowed, memberID, m, err)
+	}
+}

@@ -46,9 +46,7 @@ func TestPostObjectsAndStatus(t *testing.T) {
 
 	// Not allowed until the operator says so.
 	errorBody(t, c.do(http.MethodPost, coll("indicators")+"objects/", body), http.StatusForbidden)
-	if r := c.as(hub.OperatorToken).do(http.MethodPut, "/admin/members/"+bank.ID+"/taxii-unsigned", nil); r.status != http.StatusOK {
-		t.Fatalf("allow: %d %s", r.status, r.body)
-	}
+	setUnsigned(t, hub, bank.ID, true)
 
 	// Media types, sizes and envelopes.
 	errorBody(t, c.do(http.MethodPost, coll("indicators")+"objects/", body, "Content-Type", "application/json"), http.StatusUnsupportedMediaType)
@@ -96,7 +94,7 @@ func TestPostObjectsAndStatus(t *testing.T) {
 	}
 	// Another member cannot write a version of an object it does not own,
 	// whatever it is allowed.
-	c.as(hub.OperatorToken).do(http.MethodPut, "/admin/members/"+gov.ID+"/taxii-unsigned", nil)
+	setUnsigned(t, hub, gov.ID, true)
 	var gid string
 	_ = json.Unmarshal(good, &struct {
 		ID *string `json:"id"`
@@ -192,7 +190,7 @@ func TestSignedObjectsKeepTheirSignatureOverTAXII(t *testing.T) {
 
 	// A served object posted back over TAXII by its owner is verified as
 	// signed (with the key in its extension) and is a duplicate.
-	c.as(hub.OperatorToken).do(http.MethodPut, "/admin/members/"+bank.ID+"/taxii-unsigned", nil)
+	setUnsigned(t, hub, bank.ID, true)
 	var st status
 	c.do(http.MethodPost, coll("indicators")+"objects/", envelopeOf(t, env.Objects[1])).json(t, &st)
 	if st.SuccessCount != 1 || !strings.Contains(st.Successes[0].Message, "duplicate") {

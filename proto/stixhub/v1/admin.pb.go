@@ -96,7 +96,10 @@ type Member struct {
 	// A suspended member can neither publish nor read.
 	Suspended bool `protobuf:"varint,5,opt,name=suspended,proto3" json:"suspended,omitempty"`
 	// When the member was suspended; unset when not suspended.
-	SuspendedAt   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=suspended_at,json=suspendedAt,proto3" json:"suspended_at,omitempty"`
+	SuspendedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=suspended_at,json=suspendedAt,proto3" json:"suspended_at,omitempty"`
+	// The member may post unsigned objects over TAXII, which the hub stores
+	// hub-attested (TAXII clients cannot sign).
+	TaxiiUnsigned bool `protobuf:"varint,7,opt,name=taxii_unsigned,json=taxiiUnsigned,proto3" json:"taxii_unsigned,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -171,6 +174,13 @@ func (x *Member) GetSuspendedAt() *timestamppb.Timestamp {
 		return x.SuspendedAt
 	}
 	return nil
+}
+
+func (x *Member) GetTaxiiUnsigned() bool {
+	if x != nil {
+		return x.TaxiiUnsigned
+	}
+	return false
 }
 
 // Key is a member's Ed25519 public key and its validity.
@@ -1369,12 +1379,114 @@ func (x *AuditEntry) GetDetail() map[string]string {
 	return nil
 }
 
+// UpdateMemberRequest names a member and the settings to change; unset
+// fields stay as they are.
+type UpdateMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Member to update.
+	MemberId string `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// Allow (true) or refuse (false) unsigned posts over TAXII.
+	TaxiiUnsigned *bool `protobuf:"varint,2,opt,name=taxii_unsigned,json=taxiiUnsigned,proto3,oneof" json:"taxii_unsigned,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMemberRequest) Reset() {
+	*x = UpdateMemberRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMemberRequest) ProtoMessage() {}
+
+func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *UpdateMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *UpdateMemberRequest) GetTaxiiUnsigned() bool {
+	if x != nil && x.TaxiiUnsigned != nil {
+		return *x.TaxiiUnsigned
+	}
+	return false
+}
+
+// UpdateMemberResponse returns the member after the change.
+type UpdateMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The member.
+	Member        *Member `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMemberResponse) Reset() {
+	*x = UpdateMemberResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMemberResponse) ProtoMessage() {}
+
+func (x *UpdateMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMemberResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMemberResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *UpdateMemberResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
 var File_stixhub_v1_admin_proto protoreflect.FileDescriptor
 
 const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x16stixhub/v1/admin.proto\x12\n" +
-	"stixhub.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
+	"stixhub.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x87\x02\n" +
 	"\x06Member\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -1382,7 +1494,8 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x1c\n" +
 	"\tsuspended\x18\x05 \x01(\bR\tsuspended\x12=\n" +
-	"\fsuspended_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vsuspendedAt\"\xb6\x03\n" +
+	"\fsuspended_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vsuspendedAt\x12%\n" +
+	"\x0etaxii_unsigned\x18\a \x01(\bR\rtaxiiUnsigned\"\xb6\x03\n" +
 	"\x03Key\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12\x1d\n" +
@@ -1461,12 +1574,18 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\x06detail\x18\x06 \x03(\v2\".stixhub.v1.AuditEntry.DetailEntryR\x06detail\x1a9\n" +
 	"\vDetailEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*n\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"q\n" +
+	"\x13UpdateMemberRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12*\n" +
+	"\x0etaxii_unsigned\x18\x02 \x01(\bH\x00R\rtaxiiUnsigned\x88\x01\x01B\x11\n" +
+	"\x0f_taxii_unsigned\"B\n" +
+	"\x14UpdateMemberResponse\x12*\n" +
+	"\x06member\x18\x01 \x01(\v2\x12.stixhub.v1.MemberR\x06member*n\n" +
 	"\tKeyStatus\x12\x1a\n" +
 	"\x16KEY_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KEY_STATUS_ACTIVE\x10\x01\x12\x16\n" +
 	"\x12KEY_STATUS_REVOKED\x10\x02\x12\x16\n" +
-	"\x12KEY_STATUS_EXPIRED\x10\x032\xc0\x05\n" +
+	"\x12KEY_STATUS_EXPIRED\x10\x032\x93\x06\n" +
 	"\fAdminService\x12Q\n" +
 	"\fCreateMember\x12\x1f.stixhub.v1.CreateMemberRequest\x1a .stixhub.v1.CreateMemberResponse\x12N\n" +
 	"\vListMembers\x12\x1e.stixhub.v1.ListMembersRequest\x1a\x1f.stixhub.v1.ListMembersResponse\x12?\n" +
@@ -1474,7 +1593,8 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\tRevokeKey\x12\x1c.stixhub.v1.RevokeKeyRequest\x1a\x1d.stixhub.v1.RevokeKeyResponse\x12H\n" +
 	"\tRotateKey\x12\x1c.stixhub.v1.RotateKeyRequest\x1a\x1d.stixhub.v1.RotateKeyResponse\x12T\n" +
 	"\rSuspendMember\x12 .stixhub.v1.SuspendMemberRequest\x1a!.stixhub.v1.SuspendMemberResponse\x12Q\n" +
-	"\fResumeMember\x12\x1f.stixhub.v1.ResumeMemberRequest\x1a .stixhub.v1.ResumeMemberResponse\x12H\n" +
+	"\fResumeMember\x12\x1f.stixhub.v1.ResumeMemberRequest\x1a .stixhub.v1.ResumeMemberResponse\x12Q\n" +
+	"\fUpdateMember\x12\x1f.stixhub.v1.UpdateMemberRequest\x1a .stixhub.v1.UpdateMemberResponse\x12H\n" +
 	"\tListAudit\x12\x1c.stixhub.v1.ListAuditRequest\x1a\x1d.stixhub.v1.ListAuditResponse\x12E\n" +
 	"\bListKeys\x12\x1b.stixhub.v1.ListKeysRequest\x1a\x1c.stixhub.v1.ListKeysResponseB\x9c\x01\n" +
 	"\x0ecom.stixhub.v1B\n" +
@@ -1495,7 +1615,7 @@ func file_stixhub_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_stixhub_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stixhub_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_stixhub_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_stixhub_v1_admin_proto_goTypes = []any{
 	(KeyStatus)(0),                // 0: stixhub.v1.KeyStatus
 	(*Member)(nil),                // 1: stixhub.v1.Member
@@ -1520,58 +1640,63 @@ var file_stixhub_v1_admin_proto_goTypes = []any{
 	(*ListAuditRequest)(nil),      // 20: stixhub.v1.ListAuditRequest
 	(*ListAuditResponse)(nil),     // 21: stixhub.v1.ListAuditResponse
 	(*AuditEntry)(nil),            // 22: stixhub.v1.AuditEntry
-	nil,                           // 23: stixhub.v1.AuditEntry.DetailEntry
-	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 25: google.protobuf.Duration
+	(*UpdateMemberRequest)(nil),   // 23: stixhub.v1.UpdateMemberRequest
+	(*UpdateMemberResponse)(nil),  // 24: stixhub.v1.UpdateMemberResponse
+	nil,                           // 25: stixhub.v1.AuditEntry.DetailEntry
+	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 27: google.protobuf.Duration
 }
 var file_stixhub_v1_admin_proto_depIdxs = []int32{
-	24, // 0: stixhub.v1.Member.created_at:type_name -> google.protobuf.Timestamp
-	24, // 1: stixhub.v1.Member.suspended_at:type_name -> google.protobuf.Timestamp
+	26, // 0: stixhub.v1.Member.created_at:type_name -> google.protobuf.Timestamp
+	26, // 1: stixhub.v1.Member.suspended_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: stixhub.v1.Key.status:type_name -> stixhub.v1.KeyStatus
-	24, // 3: stixhub.v1.Key.added_at:type_name -> google.protobuf.Timestamp
-	24, // 4: stixhub.v1.Key.revoked_at:type_name -> google.protobuf.Timestamp
-	24, // 5: stixhub.v1.Key.expires_at:type_name -> google.protobuf.Timestamp
-	24, // 6: stixhub.v1.Key.compromised_at:type_name -> google.protobuf.Timestamp
-	24, // 7: stixhub.v1.HubKey.added_at:type_name -> google.protobuf.Timestamp
+	26, // 3: stixhub.v1.Key.added_at:type_name -> google.protobuf.Timestamp
+	26, // 4: stixhub.v1.Key.revoked_at:type_name -> google.protobuf.Timestamp
+	26, // 5: stixhub.v1.Key.expires_at:type_name -> google.protobuf.Timestamp
+	26, // 6: stixhub.v1.Key.compromised_at:type_name -> google.protobuf.Timestamp
+	26, // 7: stixhub.v1.HubKey.added_at:type_name -> google.protobuf.Timestamp
 	1,  // 8: stixhub.v1.CreateMemberResponse.member:type_name -> stixhub.v1.Member
 	1,  // 9: stixhub.v1.ListMembersResponse.members:type_name -> stixhub.v1.Member
 	2,  // 10: stixhub.v1.AddKeyResponse.key:type_name -> stixhub.v1.Key
-	24, // 11: stixhub.v1.RevokeKeyRequest.compromised_at:type_name -> google.protobuf.Timestamp
+	26, // 11: stixhub.v1.RevokeKeyRequest.compromised_at:type_name -> google.protobuf.Timestamp
 	2,  // 12: stixhub.v1.RevokeKeyResponse.key:type_name -> stixhub.v1.Key
 	2,  // 13: stixhub.v1.ListKeysResponse.keys:type_name -> stixhub.v1.Key
 	3,  // 14: stixhub.v1.ListKeysResponse.hub_keys:type_name -> stixhub.v1.HubKey
-	25, // 15: stixhub.v1.RotateKeyRequest.overlap:type_name -> google.protobuf.Duration
+	27, // 15: stixhub.v1.RotateKeyRequest.overlap:type_name -> google.protobuf.Duration
 	2,  // 16: stixhub.v1.RotateKeyResponse.key:type_name -> stixhub.v1.Key
 	2,  // 17: stixhub.v1.RotateKeyResponse.retired:type_name -> stixhub.v1.Key
 	1,  // 18: stixhub.v1.SuspendMemberResponse.member:type_name -> stixhub.v1.Member
 	1,  // 19: stixhub.v1.ResumeMemberResponse.member:type_name -> stixhub.v1.Member
-	24, // 20: stixhub.v1.ListAuditRequest.since:type_name -> google.protobuf.Timestamp
+	26, // 20: stixhub.v1.ListAuditRequest.since:type_name -> google.protobuf.Timestamp
 	22, // 21: stixhub.v1.ListAuditResponse.entries:type_name -> stixhub.v1.AuditEntry
-	24, // 22: stixhub.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	23, // 23: stixhub.v1.AuditEntry.detail:type_name -> stixhub.v1.AuditEntry.DetailEntry
-	4,  // 24: stixhub.v1.AdminService.CreateMember:input_type -> stixhub.v1.CreateMemberRequest
-	6,  // 25: stixhub.v1.AdminService.ListMembers:input_type -> stixhub.v1.ListMembersRequest
-	8,  // 26: stixhub.v1.AdminService.AddKey:input_type -> stixhub.v1.AddKeyRequest
-	10, // 27: stixhub.v1.AdminService.RevokeKey:input_type -> stixhub.v1.RevokeKeyRequest
-	14, // 28: stixhub.v1.AdminService.RotateKey:input_type -> stixhub.v1.RotateKeyRequest
-	16, // 29: stixhub.v1.AdminService.SuspendMember:input_type -> stixhub.v1.SuspendMemberRequest
-	18, // 30: stixhub.v1.AdminService.ResumeMember:input_type -> stixhub.v1.ResumeMemberRequest
-	20, // 31: stixhub.v1.AdminService.ListAudit:input_type -> stixhub.v1.ListAuditRequest
-	12, // 32: stixhub.v1.AdminService.ListKeys:input_type -> stixhub.v1.ListKeysRequest
-	5,  // 33: stixhub.v1.AdminService.CreateMember:output_type -> stixhub.v1.CreateMemberResponse
-	7,  // 34: stixhub.v1.AdminService.ListMembers:output_type -> stixhub.v1.ListMembersResponse
-	9,  // 35: stixhub.v1.AdminService.AddKey:output_type -> stixhub.v1.AddKeyResponse
-	11, // 36: stixhub.v1.AdminService.RevokeKey:output_type -> stixhub.v1.RevokeKeyResponse
-	15, // 37: stixhub.v1.AdminService.RotateKey:output_type -> stixhub.v1.RotateKeyResponse
-	17, // 38: stixhub.v1.AdminService.SuspendMember:output_type -> stixhub.v1.SuspendMemberResponse
-	19, // 39: stixhub.v1.AdminService.ResumeMember:output_type -> stixhub.v1.ResumeMemberResponse
-	21, // 40: stixhub.v1.AdminService.ListAudit:output_type -> stixhub.v1.ListAuditResponse
-	13, // 41: stixhub.v1.AdminService.ListKeys:output_type -> stixhub.v1.ListKeysResponse
-	33, // [33:42] is the sub-list for method output_type
-	24, // [24:33] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	26, // 22: stixhub.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	25, // 23: stixhub.v1.AuditEntry.detail:type_name -> stixhub.v1.AuditEntry.DetailEntry
+	1,  // 24: stixhub.v1.UpdateMemberResponse.member:type_name -> stixhub.v1.Member
+	4,  // 25: stixhub.v1.AdminService.CreateMember:input_type -> stixhub.v1.CreateMemberRequest
+	6,  // 26: stixhub.v1.AdminService.ListMembers:input_type -> stixhub.v1.ListMembersRequest
+	8,  // 27: stixhub.v1.AdminService.AddKey:input_type -> stixhub.v1.AddKeyRequest
+	10, // 28: stixhub.v1.AdminService.RevokeKey:input_type -> stixhub.v1.RevokeKeyRequest
+	14, // 29: stixhub.v1.AdminService.RotateKey:input_type -> stixhub.v1.RotateKeyRequest
+	16, // 30: stixhub.v1.AdminService.SuspendMember:input_type -> stixhub.v1.SuspendMemberRequest
+	18, // 31: stixhub.v1.AdminService.ResumeMember:input_type -> stixhub.v1.ResumeMemberRequest
+	23, // 32: stixhub.v1.AdminService.UpdateMember:input_type -> stixhub.v1.UpdateMemberRequest
+	20, // 33: stixhub.v1.AdminService.ListAudit:input_type -> stixhub.v1.ListAuditRequest
+	12, // 34: stixhub.v1.AdminService.ListKeys:input_type -> stixhub.v1.ListKeysRequest
+	5,  // 35: stixhub.v1.AdminService.CreateMember:output_type -> stixhub.v1.CreateMemberResponse
+	7,  // 36: stixhub.v1.AdminService.ListMembers:output_type -> stixhub.v1.ListMembersResponse
+	9,  // 37: stixhub.v1.AdminService.AddKey:output_type -> stixhub.v1.AddKeyResponse
+	11, // 38: stixhub.v1.AdminService.RevokeKey:output_type -> stixhub.v1.RevokeKeyResponse
+	15, // 39: stixhub.v1.AdminService.RotateKey:output_type -> stixhub.v1.RotateKeyResponse
+	17, // 40: stixhub.v1.AdminService.SuspendMember:output_type -> stixhub.v1.SuspendMemberResponse
+	19, // 41: stixhub.v1.AdminService.ResumeMember:output_type -> stixhub.v1.ResumeMemberResponse
+	24, // 42: stixhub.v1.AdminService.UpdateMember:output_type -> stixhub.v1.UpdateMemberResponse
+	21, // 43: stixhub.v1.AdminService.ListAudit:output_type -> stixhub.v1.ListAuditResponse
+	13, // 44: stixhub.v1.AdminService.ListKeys:output_type -> stixhub.v1.ListKeysResponse
+	35, // [35:45] is the sub-list for method output_type
+	25, // [25:35] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_admin_proto_init() }
@@ -1579,13 +1704,14 @@ func file_stixhub_v1_admin_proto_init() {
 	if File_stixhub_v1_admin_proto != nil {
 		return
 	}
+	file_stixhub_v1_admin_proto_msgTypes[22].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_admin_proto_rawDesc), len(file_stixhub_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,7 @@ const (
 	AdminService_RotateKey_FullMethodName     = "/stixhub.v1.AdminService/RotateKey"
 	AdminService_SuspendMember_FullMethodName = "/stixhub.v1.AdminService/SuspendMember"
 	AdminService_ResumeMember_FullMethodName  = "/stixhub.v1.AdminService/ResumeMember"
+	AdminService_UpdateMember_FullMethodName  = "/stixhub.v1.AdminService/UpdateMember"
 	AdminService_ListAudit_FullMethodName     = "/stixhub.v1.AdminService/ListAudit"
 	AdminService_ListKeys_FullMethodName      = "/stixhub.v1.AdminService/ListKeys"
 )
@@ -60,6 +61,8 @@ type AdminServiceClient interface {
 	SuspendMember(ctx context.Context, in *SuspendMemberRequest, opts ...grpc.CallOption) (*SuspendMemberResponse, error)
 	// ResumeMember lifts a suspension.
 	ResumeMember(ctx context.Context, in *ResumeMemberRequest, opts ...grpc.CallOption) (*ResumeMemberResponse, error)
+	// UpdateMember changes a member's settings.
+	UpdateMember(ctx context.Context, in *UpdateMemberRequest, opts ...grpc.CallOption) (*UpdateMemberResponse, error)
 	// ListAudit lists recorded operator actions, oldest first.
 	ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error)
 	// ListKeys lists member keys with their validity, and the hub's receipt
@@ -145,6 +148,16 @@ func (c *adminServiceClient) ResumeMember(ctx context.Context, in *ResumeMemberR
 	return out, nil
 }
 
+func (c *adminServiceClient) UpdateMember(ctx context.Context, in *UpdateMemberRequest, opts ...grpc.CallOption) (*UpdateMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateMemberResponse)
+	err := c.cc.Invoke(ctx, AdminService_UpdateMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditResponse)
@@ -195,6 +208,8 @@ type AdminServiceServer interface {
 	SuspendMember(context.Context, *SuspendMemberRequest) (*SuspendMemberResponse, error)
 	// ResumeMember lifts a suspension.
 	ResumeMember(context.Context, *ResumeMemberRequest) (*ResumeMemberResponse, error)
+	// UpdateMember changes a member's settings.
+	UpdateMember(context.Context, *UpdateMemberRequest) (*UpdateMemberResponse, error)
 	// ListAudit lists recorded operator actions, oldest first.
 	ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error)
 	// ListKeys lists member keys with their validity, and the hub's receipt
@@ -230,6 +245,9 @@ func (UnimplementedAdminServiceServer) SuspendMember(context.Context, *SuspendMe
 }
 func (UnimplementedAdminServiceServer) ResumeMember(context.Context, *ResumeMemberRequest) (*ResumeMemberResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResumeMember not implemented")
+}
+func (UnimplementedAdminServiceServer) UpdateMember(context.Context, *UpdateMemberRequest) (*UpdateMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateMember not implemented")
 }
 func (UnimplementedAdminServiceServer) ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAudit not implemented")
@@ -384,6 +402,24 @@ func _AdminService_ResumeMember_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_UpdateMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).UpdateMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_UpdateMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).UpdateMember(ctx, req.(*UpdateMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_ListAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditRequest)
 	if err := dec(in); err != nil {
@@ -454,6 +490,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResumeMember",
 			Handler:    _AdminService_ResumeMember_Handler,
+		},
+		{
+			MethodName: "UpdateMember",
+			Handler:    _AdminService_UpdateMember_Handler,
 		},
 		{
 			MethodName: "ListAudit",
