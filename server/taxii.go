@@ -78,7 +78,7 @@ func (h *Hub) startTAXII(ctx context.Context, tlsConf *tls.Config) error {
 		Publisher: h,
 		May:       h.mayRead,
 		CanWrite:  func(m registry.Member) bool { return m.TaxiiUnsigned },
-		Logger: h.log,
+		Logger:    h.log,
 	})
 	if t.listener, err = net.Listen("tcp", h.cfg.TAXIIAddr); err != nil {
 		return fmt.Errorf("TAXII: listen on %s: %w", h.cfg.TAXIIAddr, err)

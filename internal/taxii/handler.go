@@ -725,4 +725,3 @@ func (h *Handler) postObjects(rq *request, args []string) {
 		"succeeded", st.SuccessCount, "failed", st.FailureCount, "status", st.ID)
 	writeJSON(rq.w, http.StatusAccepted, st)
 }
-

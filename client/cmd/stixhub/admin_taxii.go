@@ -45,4 +45,3 @@ with the flag may post over TAXII at all (can_write).`,
 	f.BoolVar(&deny, "deny", false, "refuse unsigned posts")
 	return cmd
 }
-
