@@ -102,3 +102,27 @@ func (a *Admin) Audit(ctx context.Context, since time.Time, limit int) ([]*stixh
 func (a *Admin) KeySet(ctx context.Context, memberID string) (*KeySet, error) {
 	return a.c.ListKeys(ctx, &stixhubv1.ListKeysRequest{MemberId: memberID})
 }
+
+// CreateGroup creates a sharing group.
+func (a *Admin) CreateGroup(ctx context.Context, name string) (*stixhubv1.Group, error) {
+	resp, err := a.c.CreateGroup(ctx, &stixhubv1.CreateGroupRequest{Name: name})
+	return resp.GetGroup(), err
+}
+
+// AddGroupMember adds a member to a sharing group.
+func (a *Admin) AddGroupMember(ctx context.Context, group, memberID string) (*stixhubv1.Group, error) {
+	resp, err := a.c.AddGroupMember(ctx, &stixhubv1.AddGroupMemberRequest{Group: group, MemberId: memberID})
+	return resp.GetGroup(), err
+}
+
+// RemoveGroupMember removes a member from a sharing group.
+func (a *Admin) RemoveGroupMember(ctx context.Context, group, memberID string) (*stixhubv1.Group, error) {
+	resp, err := a.c.RemoveGroupMember(ctx, &stixhubv1.RemoveGroupMemberRequest{Group: group, MemberId: memberID})
+	return resp.GetGroup(), err
+}
+
+// ListGroups lists sharing groups with their members.
+func (a *Admin) ListGroups(ctx context.Context) ([]*stixhubv1.Group, error) {
+	resp, err := a.c.ListGroups(ctx, &stixhubv1.ListGroupsRequest{})
+	return resp.GetGroups(), err
+}

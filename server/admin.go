@@ -264,3 +264,71 @@ func keyProto(k registry.Key, now time.Time) *stixhubv1.Key {
 	}
 	return p
 }
+
+func groupProto(g registry.Group) *stixhubv1.Group {
+	return &stixhubv1.Group{Name: g.Name, Members: g.Members, CreatedAt: timestamppb.New(g.CreatedAt)}
+}
+
+func validateGroupName(name string) error {
+	if !registry.ValidGroupName(name) {
+		return invalidArgument("invalid group", violation("name", "lowercase letters, digits and dashes, 1 to 64 characters"))
+	}
+	return nil
+}
+
+func (s *adminService) CreateGroup(ctx context.Context, req *stixhubv1.CreateGroupRequest) (*stixhubv1.CreateGroupResponse, error) {
+	if err := validateGroupName(req.GetName()); err != nil {
+		return nil, err
+	}
+	g, err := s.hub.registry.CreateGroup(ctx, req.GetName())
+	if err != nil {
+		return nil, rpcError(ctx, s.hub.log, "create group", err)
+	}
+	s.hub.log.InfoContext(ctx, "admin: group created", "group", g.Name)
+	s.audit(ctx, "group.create", g.Name, nil)
+	return &stixhubv1.CreateGroupResponse{Group: groupProto(g)}, nil
+}
+
+func (s *adminService) AddGroupMember(ctx context.Context, req *stixhubv1.AddGroupMemberRequest) (*stixhubv1.AddGroupMemberResponse, error) {
+	g, err := s.changeGroup(ctx, req.GetGroup(), req.GetMemberId(), true)
+	if err != nil {
+		return nil, err
+	}
+	return &stixhubv1.AddGroupMemberResponse{Group: groupProto(g)}, nil
+}
+
+func (s *adminService) RemoveGroupMember(ctx context.Context, req *stixhubv1.RemoveGroupMemberRequest) (*stixhubv1.RemoveGroupMemberResponse, error) {
+	g, err := s.changeGroup(ctx, req.GetGroup(), req.GetMemberId(), false)
+	if err != nil {
+		return nil, err
+	}
+	return &stixhubv1.RemoveGroupMemberResponse{Group: groupProto(g)}, nil
+}
+
+func (s *adminService) changeGroup(ctx context.Context, group, memberID string, add bool) (registry.Group, error) {
+	if err := validateGroupName(group); err != nil {
+		return registry.Group{}, err
+	}
+	if err := validateMemberID(memberID); err != nil {
+		return registry.Group{}, err
+	}
+	action, change := "group.remove-member", s.hub.registry.RemoveGroupMember
+	if add {
+		action, change = "group.add-member", s.hub.registry.AddGroupMember
+	}
+	g, err := change(ctx, group, memberID)
+	if err != nil {
+		return registry.Group{}, rpcError(ctx, s.hub.log, action, err)
+	}
+	s.hub.log.InfoContext(ctx, "admin: "+action, "group", g.Name, "member", memberID)
+	s.audit(ctx, action, g.Name, map[string]string{"member": memberID})
+	return g, nil
+}
+
+func (s *adminService) ListGroups(ctx context.Context, _ *stixhubv1.ListGroupsRequest) (*stixhubv1.ListGroupsResponse, error) {
+	resp := &stixhubv1.ListGroupsResponse{}
+	for _, g := range s.hub.registry.Groups() {
+		resp.Groups = append(resp.Groups, groupProto(g))
+	}
+	return resp, nil
+}

@@ -77,9 +77,10 @@ type Config struct {
 	Vault VaultConfig
 	// Logger receives structured logs. Default slog.Default().
 	Logger *slog.Logger
-	// Access decides which member may read which object. Default
-	// access.Everyone (until TLP and group policies, issue 7).
-	Access access.Policy
+	// DefaultTLP is the TLP the hub gives objects that carry none:
+	// "clear", "green", "amber" (the default: the publisher's groups),
+	// "amber+strict" or "red" (the publisher and named recipients only).
+	DefaultTLP string
 }
 
 // DefaultConfig returns the configuration of a single-node hub in dataDir.
@@ -117,7 +118,7 @@ type Hub struct {
 	hubKey   receiptSigner
 	vault    vaultClient
 	health   *health.Server
-	access   access.Policy
+	access   *access.Decider
 
 	types      *extdef.Types // object types defined by extension-definitions
 	screen     *screen.Index // observable index for Lookup, fed by the stream
@@ -168,10 +169,15 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = d.Logger
 	}
-	if cfg.Access == nil {
-		cfg.Access = access.Everyone{}
+	if cfg.DefaultTLP == "" {
+		cfg.DefaultTLP = access.TLPAmber
 	}
-	h := &Hub{cfg: cfg, log: cfg.Logger, access: cfg.Access, types: extdef.NewTypes(), serveErr: make(chan error, 1)}
+	switch cfg.DefaultTLP {
+	case access.TLPClear, access.TLPGreen, access.TLPAmber, access.TLPAmberStrict, access.TLPRed:
+	default:
+		return nil, fmt.Errorf("default TLP %q: want clear, green, amber, amber+strict or red", cfg.DefaultTLP)
+	}
+	h := &Hub{cfg: cfg, log: cfg.Logger, types: extdef.NewTypes(), serveErr: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			h.closeParts()
@@ -219,6 +225,7 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	if err := h.startScreen(ctx); err != nil {
 		return nil, fmt.Errorf("screening index: %w", err)
 	}
+	h.access = &access.Decider{Groups: h.registry, Refs: h.store}
 	if err := h.serve(tlsConf); err != nil {
 		return nil, err
 	}

@@ -82,7 +82,8 @@ func (h *Hub) openKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	h.registry, err = registry.Open(ctx, backend, registry.Config{Logger: h.log, OnMemberChange: h.streams.memberChanged})
+	h.registry, err = registry.Open(ctx, backend, registry.Config{Logger: h.log,
+		OnMemberChange: h.streams.memberChanged, OnGroupLeave: h.streams.groupLeft})
 	if err != nil {
 		return err
 	}
@@ -212,6 +213,21 @@ func (s *memberStreams) memberChanged(m registry.Member) {
 		h.cancel(errSuspended)
 	}
 }
+
+// groupLeft is the registry's OnGroupLeave hook: members who left a group
+// lose its objects at once; their streams end and they resume with what they
+// may still read.
+func (s *memberStreams) groupLeft(_ string, members []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range members {
+		for h := range s.byID[m] {
+			h.cancel(errAccessChanged)
+		}
+	}
+}
+
+var errAccessChanged = errors.New("access changed")
 
 // vaultClient is the hub's Vault client, nil without Vault.
 type vaultClient = *api.Client

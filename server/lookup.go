@@ -7,7 +7,6 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/stixhub/stixhub/internal/access"
 	"github.com/stixhub/stixhub/internal/auth"
 	"github.com/stixhub/stixhub/internal/marking"
 	"github.com/stixhub/stixhub/internal/screen"
@@ -27,7 +26,7 @@ func (s *hubService) Lookup(ctx context.Context, req *stixhubv1.LookupRequest) (
 		Now:            time.Now(),
 		IncludeRevoked: req.GetIncludeRevoked(),
 		MayRead: func(m *screen.Match) bool {
-			return h.access.MayRead(p.MemberID, access.Object{ID: m.ObjectID, Type: m.ObjectType, MemberID: m.MemberID, TLP: m.TLP})
+			return h.mayRead(p.MemberID, m.MemberID, m.Sharing)
 		},
 	}
 	resp := &stixhubv1.LookupResponse{Results: make([]*stixhubv1.LookupResult, len(queries))}

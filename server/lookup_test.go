@@ -16,13 +16,11 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/stixhub/stixhub/client"
-	"github.com/stixhub/stixhub/internal/access"
+	"github.com/stixhub/stixhub/internal/marking"
 	"github.com/stixhub/stixhub/internal/extdef"
 	"github.com/stixhub/stixhub/internal/hubtest"
-	"github.com/stixhub/stixhub/internal/marking"
 	"github.com/stixhub/stixhub/internal/pki"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
-	"github.com/stixhub/stixhub/server"
 )
 
 // stixTime is a STIX timestamp with millisecond precision.
@@ -157,18 +155,16 @@ func TestLookupScreensWhatMembersPublished(t *testing.T) {
 }
 
 func TestLookupReportsOnlyWhatTheMemberMayRead(t *testing.T) {
-	var hidden string // member whose objects the policy hides from others
-	hub := hubtest.Start(t, func(c *server.Config) {
-		c.Access = access.Func(func(reader string, o access.Object) bool {
-			return o.MemberID != hidden || reader == o.MemberID
-		})
-	})
-	a := hub.AddMember(t, "Exchange A")
+	hub := hubtest.Start(t)
+	// A is in no sharing group: its unmarked object (TLP:AMBER to the
+	// publisher's groups by default) is for A alone. B marks its object
+	// TLP:GREEN: every member reads it.
+	a := hub.AddLoneMember(t, "Exchange A")
 	b := hub.AddMember(t, "Exchange B")
 	c := hub.AddMember(t, "Bank C")
-	hidden = a.ID
 	publishAll(t, hub.Client(t, a), screenIndicator(a.Identity, "indicator--"+uuid.NewString(), "[domain-name:value = 'acl.example']", nil))
-	publishAll(t, hub.Client(t, b), screenIndicator(b.Identity, "indicator--"+uuid.NewString(), "[domain-name:value = 'acl.example']", nil))
+	publishAll(t, hub.Client(t, b), screenIndicator(b.Identity, "indicator--"+uuid.NewString(), "[domain-name:value = 'acl.example']",
+		map[string]any{"object_marking_refs": []string{marking.Green.ID()}}))
 
 	members := func(cl *client.Client) string {
 		ms, _ := lookupOne(t, cl, "", "acl.example")

@@ -91,6 +91,7 @@ func (h *Hub) indexDelivery(d *stixhubv1.Delivery) error {
 		KeyID:      d.GetObject().GetKeyId(),
 		Cursor:     d.GetCursor(),
 		AcceptedAt: d.GetReceipt().GetAcceptedAt().AsTime(),
+		Sharing:    d.GetSharing(),
 	}
 	h.screen.Add(o)
 	return nil

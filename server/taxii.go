@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"google.golang.org/protobuf/proto"
 	"log/slog"
 	"net"
 	"net/http"
@@ -76,7 +77,7 @@ func (h *Hub) startTAXII(ctx context.Context, tlsConf *tls.Config) error {
 		Auth:      h.registry,
 		Members:   h.registry,
 		Publisher: h,
-		May:       h.mayRead,
+		May:       h.taxiiMayRead,
 		CanWrite:  func(m registry.Member) bool { return m.TaxiiUnsigned },
 		Logger:    h.log,
 	})
@@ -141,11 +142,14 @@ func (h *Hub) stopTAXII(ctx context.Context) {
 	}
 }
 
-// mayRead is the one place that decides whether a member may read a stored
-// object, given the publishing member and the object. Today every admitted
-// member reads everything; access control (issue 7) belongs here.
-func (h *Hub) mayRead(memberID string, publisher []byte, object []byte) bool {
-	return memberID != ""
+// taxiiMayRead is the TAXII index's read policy: mayRead over the sharing
+// the index keeps with each object.
+func (h *Hub) taxiiMayRead(reader string, publisher, sharing []byte) bool {
+	var sh stixhubv1.Sharing
+	if len(sharing) > 0 && proto.Unmarshal(sharing, &sh) != nil {
+		return false
+	}
+	return h.mayRead(reader, string(publisher), &sh)
 }
 
 // PostObjects stores objects posted over TAXII (taxii.Publisher). An
@@ -200,7 +204,7 @@ func (h *Hub) PostObjects(ctx context.Context, member registry.Member, objects [
 // checkPosted checks one object posted over TAXII.
 func (h *Hub) checkPosted(member registry.Member, raw []byte, now time.Time) checked {
 	if ext, err := taxii.ReadExtension(raw); err == nil && (ext.KeyID != "" || len(ext.Signature) > 0) {
-		return h.checkObject(member, &stixhubv1.SignedObject{Object: raw, KeyId: ext.KeyID, Signature: ext.Signature}, now)
+		return h.checkObject(member, &stixhubv1.SignedObject{Object: raw, KeyId: ext.KeyID, Signature: ext.Signature}, now, audience{})
 	}
 	res := &stixhubv1.PublishResult{}
 	if n := len(raw); n > h.cfg.MaxObjectBytes {
@@ -208,7 +212,7 @@ func (h *Hub) checkPosted(member registry.Member, raw []byte, now time.Time) che
 			violation("object", fmt.Sprintf("%d bytes is over the %d byte limit", n, h.cfg.MaxObjectBytes)))
 		return checked{result: res}
 	}
-	obj, canonical, rej := h.checkContent(member, raw, res)
+	obj, canonical, sharing, rej := h.checkContent(member, raw, res, audience{})
 	if rej != nil {
 		res.Error = rej
 		return checked{result: res}
@@ -219,6 +223,7 @@ func (h *Hub) checkPosted(member registry.Member, raw []byte, now time.Time) che
 		Modified:   obj.ModifiedString(),
 		Canonical:  canonical,
 		MemberID:   member.ID,
+		Sharing:    sharing,
 	}}
 }
 

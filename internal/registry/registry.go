@@ -16,6 +16,7 @@
 //	token.<sha256-hex>       Principal for the token with that hash
 //	key.<key-id>             Key
 //	hubkey.<key-id>          HubKey
+//	group.<name>             Group
 //	audit.<time>-<random>    AuditEntry
 package registry
 
@@ -152,10 +153,13 @@ type Config struct {
 	// changes in its view (for example to close a suspended member's
 	// streams). It must not block.
 	OnMemberChange func(Member)
+	// OnGroupLeave, if set, is called on every node with the members that
+	// just left a group (to cut their streams). It must not block.
+	OnGroupLeave func(group string, members []string)
 }
 
 // viewKinds are the record kinds the in-memory view holds.
-var viewKinds = []string{"member", "token", "key", "hubkey"}
+var viewKinds = []string{"member", "token", "key", "hubkey", "group"}
 
 // Registry is the member registry: the logic over a Backend, and a view of
 // it in memory.
@@ -169,6 +173,9 @@ type Registry struct {
 	keys     map[string]Key
 	hubKeys  map[string]HubKey
 	tokens   map[string]Principal // by token hash
+	groups   map[string]Group
+	// memberGroups is member id -> group names, derived from groups.
+	memberGroups map[string]map[string]bool
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -190,15 +197,17 @@ func Open(ctx context.Context, b Backend, cfg Config) (*Registry, error) {
 		return nil, err
 	}
 	r := &Registry{
-		b:        b,
-		cfg:      cfg,
-		versions: make(map[string]uint64),
-		members:  make(map[string]Member),
-		keys:     make(map[string]Key),
-		hubKeys:  make(map[string]HubKey),
-		tokens:   make(map[string]Principal),
-		stop:     stop,
-		done:     make(chan struct{}),
+		b:            b,
+		cfg:          cfg,
+		versions:     make(map[string]uint64),
+		members:      make(map[string]Member),
+		keys:         make(map[string]Key),
+		hubKeys:      make(map[string]HubKey),
+		tokens:       make(map[string]Principal),
+		groups:       make(map[string]Group),
+		stop:         stop,
+		memberGroups: make(map[string]map[string]bool),
+		done:         make(chan struct{}),
 	}
 	for loaded := false; !loaded; {
 		select {
@@ -262,11 +271,20 @@ func (r *Registry) apply(rec Record) {
 		err = applyJSON(r.keys, id, rec.Value, rec.Deleted)
 	case "hubkey":
 		err = applyJSON(r.hubKeys, id, rec.Value, rec.Deleted)
+	case "group":
+		err = applyJSON(r.groups, id, rec.Value, rec.Deleted)
 	case "token":
 		err = applyJSON(r.tokens, id, rec.Value, rec.Deleted)
 	}
+	var left []string
+	if kind == "group" && err == nil {
+		left = r.indexGroup(id, r.groups[id], rec.Deleted)
+	}
 	m, isMember := r.members[id]
 	r.mu.Unlock()
+	if len(left) > 0 && r.cfg.OnGroupLeave != nil {
+		r.cfg.OnGroupLeave(id, left)
+	}
 	if err != nil {
 		r.cfg.Logger.Error("registry: unreadable record ignored", "key", rec.Key, "version", rec.Version, "err", err)
 		return

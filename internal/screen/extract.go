@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,6 +51,8 @@ type Source struct {
 	Cursor uint64
 	// AcceptedAt is when the hub accepted the object (from its receipt).
 	AcceptedAt time.Time
+	// Sharing is who may read the object (decided at publish).
+	Sharing *stixhubv1.Sharing
 }
 
 // Entry is one observable an object names, normalized (see Normalize), and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"google.golang.org/protobuf/proto"
 	"time"
 
 	"github.com/stixhub/stixhub/internal/store"
@@ -113,6 +114,9 @@ func (x *Index) follow(ctx context.Context, s Stream) error {
 				}
 			}
 			e := entry{seq: d.GetCursor(), member: d.GetMemberId()}
+			if sh := d.GetSharing(); sh != nil {
+				e.sharing, _ = proto.Marshal(sh)
+			}
 			obj := d.GetObject().GetObject()
 			head, err := readHead(obj)
 			if err == nil {

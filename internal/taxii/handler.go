@@ -95,7 +95,7 @@ func NewHandler(cfg Config) *Handler {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.May == nil {
-		cfg.May = func(string, []byte, []byte) bool { return true }
+		cfg.May = func(string, []byte, []byte) bool { return false } // deny by default
 	}
 	if cfg.CanWrite == nil {
 		cfg.CanWrite = func(registry.Member) bool { return false }

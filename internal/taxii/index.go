@@ -48,7 +48,7 @@ type Index struct {
 
 // schemaVersion changes whenever the layout or the family mapping does;
 // an index of another version is rebuilt.
-const schemaVersion = "taxii-index/1"
+const schemaVersion = "taxii-index/2"
 
 var (
 	bucketObjects = []byte("objects")
@@ -174,6 +174,7 @@ type entry struct {
 	acceptedAt int64 // µs
 	head       objectHead
 	member     string
+	sharing    []byte // the object's Sharing, protobuf-encoded
 	json       []byte // as served, with the signature extension
 	skip       bool   // a message that is not an object: only advances pos
 }
@@ -188,6 +189,7 @@ type record struct {
 	id          []byte
 	specVersion []byte
 	member      []byte
+	sharing     []byte // protobuf Sharing: who may read it
 	version     []byte // as written in the object; date_added if none
 	json        []byte
 }
@@ -195,13 +197,13 @@ type record struct {
 const recordFixed = 1 + 8 + 8 + 4
 
 func encodeRecord(r *record) []byte {
-	n := recordFixed + 4*binary.MaxVarintLen32 + len(r.id) + len(r.specVersion) + len(r.member) + len(r.version) + len(r.json)
+	n := recordFixed + 5*binary.MaxVarintLen32 + len(r.id) + len(r.specVersion) + len(r.member) + len(r.sharing) + len(r.version) + len(r.json)
 	b := make([]byte, recordFixed, n)
 	b[0] = r.flags
 	binary.BigEndian.PutUint64(b[1:], uint64(r.added))
 	binary.BigEndian.PutUint64(b[9:], uint64(r.vsec))
 	binary.BigEndian.PutUint32(b[17:], r.vnsec)
-	for _, s := range [][]byte{r.id, r.specVersion, r.member, r.version} {
+	for _, s := range [][]byte{r.id, r.specVersion, r.member, r.sharing, r.version} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
@@ -219,7 +221,7 @@ func decodeRecord(b []byte, r *record) error {
 	r.vsec = int64(binary.BigEndian.Uint64(b[9:]))
 	r.vnsec = binary.BigEndian.Uint32(b[17:])
 	b = b[recordFixed:]
-	for _, dst := range []*[]byte{&r.id, &r.specVersion, &r.member, &r.version} {
+	for _, dst := range []*[]byte{&r.id, &r.specVersion, &r.member, &r.sharing, &r.version} {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || uint64(len(b)-k) < n {
 			return errBadRecord
@@ -291,6 +293,7 @@ func (x *Index) apply(entries []entry) error {
 				id:          []byte(e.head.id),
 				specVersion: []byte(e.head.specVersion),
 				member:      []byte(e.member),
+				sharing:     e.sharing,
 				json:        e.json,
 			}
 			if len(r.specVersion) == 0 {

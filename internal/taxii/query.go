@@ -15,7 +15,7 @@ import (
 // ReadPolicy decides whether a member may read a stored object. It is the
 // one place that decides it for TAXII (issue 7 plugs access control in
 // here); it must be cheap, it is asked once per object examined.
-type ReadPolicy func(memberID string, publisher []byte, object []byte) bool
+type ReadPolicy func(memberID string, publisher, sharing []byte) bool
 
 // Query selects objects of a collection. Positions ("keys") order the
 // collection: the hub's extension definition is key 1, the object at
@@ -123,9 +123,9 @@ func (x *Index) page(tx *bolt.Tx, q *Query, emit func(*Item)) (more bool, next u
 		return false
 	}
 	// offer considers one candidate; it returns false to stop.
-	offer := func(key uint64, it *Item, flags byte, vsec int64, vnsec uint32, publisher []byte) bool {
+	offer := func(key uint64, it *Item, flags byte, vsec int64, vnsec uint32, publisher, sharing []byte) bool {
 		examined++
-		if !want(flags, vsec, vnsec, it.SpecVersion) || !q.May(q.Member, publisher, it.JSON) {
+		if !want(flags, vsec, vnsec, it.SpecVersion) || (publisher != nil && !q.May(q.Member, publisher, sharing)) {
 			if examined >= maxExamine {
 				more, next = true, key
 				return false
@@ -154,7 +154,7 @@ func (x *Index) page(tx *bolt.Tx, q *Query, emit func(*Item)) (more bool, next u
 		(len(q.IDs) == 0 || slices.Contains(q.IDs, sign.SignatureExtensionID)) {
 		ed := Item{ID: []byte(sign.SignatureExtensionID), Version: []byte(ExtensionCreated),
 			SpecVersion: []byte("2.1"), JSON: ExtensionDefinition, Added: extensionCreated.UnixMicro()}
-		if !offer(1, &ed, flagLatest|flagFirst, extensionCreated.Unix(), 0, nil) {
+		if !offer(1, &ed, flagLatest|flagFirst, extensionCreated.Unix(), 0, nil, nil) {
 			return more, next
 		}
 	}
@@ -193,7 +193,7 @@ func (x *Index) page(tx *bolt.Tx, q *Query, emit func(*Item)) (more bool, next u
 			return true
 		}
 		it = Item{Added: r.added, ID: r.id, Version: r.version, SpecVersion: r.specVersion, JSON: r.json}
-		return offer(seq+1, &it, r.flags, r.vsec, r.vnsec, r.member)
+		return offer(seq+1, &it, r.flags, r.vsec, r.vnsec, r.member, r.sharing)
 	}
 	switch {
 	case len(q.IDs) > 0:

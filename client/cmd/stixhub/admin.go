@@ -30,7 +30,7 @@ hub's operator token and CA are used by default.`,
 	member.AddCommand(newMemberAddCmd(c), newMemberListCmd(c), newMemberSuspendCmd(c, true), newMemberSuspendCmd(c, false), newMemberTaxiiUnsignedCmd(c))
 	key := &cobra.Command{Use: "key", Short: "Add, rotate, revoke, list and export member keys"}
 	key.AddCommand(newKeyAddCmd(c), newKeyRotateCmd(c), newKeyRevokeCmd(c), newKeyListCmd(c), newKeyExportCmd(c))
-	cmd.AddCommand(member, key, newAuditCmd(c))
+	cmd.AddCommand(member, key, newGroupCmd(c), newAuditCmd(c))
 	return cmd
 }
 

@@ -242,7 +242,8 @@ func TestHubKilledMidStreamNothingLostNothingRepeated(t *testing.T) {
 		return m.GetId(), tok
 	}
 	bankID, bankTok := member("Bank A")
-	_, govTok := member("CERT")
+	govID, govTok := member("CERT")
+	shareGroup(t, admin, bankID, govID)
 	signer, _ := sign.GenerateEd25519()
 	if _, err := admin.AddKey(ctx, bankID, signer.PublicKey()); err != nil {
 		t.Fatal(err)
@@ -419,6 +420,21 @@ func TestREADMEVaultTour(t *testing.T) {
 	for _, f := range []string{"vault-hub/role-id", "vault-hub/secret-id"} {
 		if st, err := os.Stat(filepath.Join(work, f)); err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v, want mode 0600", f, err, st)
+		}
+	}
+}
+
+// shareGroup puts members in one sharing group, so unmarked objects (TLP:AMBER
+// to the publisher's groups) reach all of them.
+func shareGroup(t *testing.T, admin *client.Admin, memberIDs ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := admin.CreateGroup(ctx, "e2e-community"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range memberIDs {
+		if _, err := admin.AddGroupMember(ctx, "e2e-community", id); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -92,7 +92,8 @@ func TestLookupAndWatchCommands(t *testing.T) {
 		return m.GetId(), path
 	}
 	bankID, bankTok := admit("bank")
-	_, exTok := admit("exchange")
+	exID, exTok := admit("exchange")
+	shareGroup(t, op.Admin(), bankID, exID)
 	signer, _ := sign.GenerateEd25519()
 	if _, err := op.Admin().AddKey(ctx, bankID, signer.PublicKey()); err != nil {
 		t.Fatal(err)

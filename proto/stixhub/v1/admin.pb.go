@@ -1481,6 +1481,447 @@ func (x *UpdateMemberResponse) GetMember() *Member {
 	return nil
 }
 
+// Group is a sharing group: the readers of TLP:AMBER objects published to it.
+type Group struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name: lowercase letters, digits and dashes, 1 to 64 characters.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Member ids.
+	Members []string `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	// When the group was created.
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Group) Reset() {
+	*x = Group{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Group) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Group) ProtoMessage() {}
+
+func (x *Group) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Group.ProtoReflect.Descriptor instead.
+func (*Group) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *Group) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Group) GetMembers() []string {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *Group) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// CreateGroupRequest names a new group.
+type CreateGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Group name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateGroupRequest) Reset() {
+	*x = CreateGroupRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupRequest) ProtoMessage() {}
+
+func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
+func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *CreateGroupRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// CreateGroupResponse returns the group.
+type CreateGroupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new group.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateGroupResponse) Reset() {
+	*x = CreateGroupResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupResponse) ProtoMessage() {}
+
+func (x *CreateGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupResponse.ProtoReflect.Descriptor instead.
+func (*CreateGroupResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *CreateGroupResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// AddGroupMemberRequest names a group and a member.
+type AddGroupMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Group name.
+	Group string `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// Member id.
+	MemberId      string `protobuf:"bytes,2,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddGroupMemberRequest) Reset() {
+	*x = AddGroupMemberRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddGroupMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddGroupMemberRequest) ProtoMessage() {}
+
+func (x *AddGroupMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddGroupMemberRequest.ProtoReflect.Descriptor instead.
+func (*AddGroupMemberRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *AddGroupMemberRequest) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *AddGroupMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+// AddGroupMemberResponse returns the group.
+type AddGroupMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group after the change.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddGroupMemberResponse) Reset() {
+	*x = AddGroupMemberResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddGroupMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddGroupMemberResponse) ProtoMessage() {}
+
+func (x *AddGroupMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddGroupMemberResponse.ProtoReflect.Descriptor instead.
+func (*AddGroupMemberResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *AddGroupMemberResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// RemoveGroupMemberRequest names a group and a member.
+type RemoveGroupMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Group name.
+	Group string `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// Member id.
+	MemberId      string `protobuf:"bytes,2,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveGroupMemberRequest) Reset() {
+	*x = RemoveGroupMemberRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveGroupMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveGroupMemberRequest) ProtoMessage() {}
+
+func (x *RemoveGroupMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveGroupMemberRequest.ProtoReflect.Descriptor instead.
+func (*RemoveGroupMemberRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RemoveGroupMemberRequest) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *RemoveGroupMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+// RemoveGroupMemberResponse returns the group.
+type RemoveGroupMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group after the change.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveGroupMemberResponse) Reset() {
+	*x = RemoveGroupMemberResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveGroupMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveGroupMemberResponse) ProtoMessage() {}
+
+func (x *RemoveGroupMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveGroupMemberResponse.ProtoReflect.Descriptor instead.
+func (*RemoveGroupMemberResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *RemoveGroupMemberResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// ListGroupsRequest has no parameters.
+type ListGroupsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGroupsRequest) Reset() {
+	*x = ListGroupsRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGroupsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGroupsRequest) ProtoMessage() {}
+
+func (x *ListGroupsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGroupsRequest.ProtoReflect.Descriptor instead.
+func (*ListGroupsRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{31}
+}
+
+// ListGroupsResponse lists groups.
+type ListGroupsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Groups by name.
+	Groups        []*Group `protobuf:"bytes,1,rep,name=groups,proto3" json:"groups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGroupsResponse) Reset() {
+	*x = ListGroupsResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGroupsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGroupsResponse) ProtoMessage() {}
+
+func (x *ListGroupsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGroupsResponse.ProtoReflect.Descriptor instead.
+func (*ListGroupsResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListGroupsResponse) GetGroups() []*Group {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
 var File_stixhub_v1_admin_proto protoreflect.FileDescriptor
 
 const file_stixhub_v1_admin_proto_rawDesc = "" +
@@ -1580,12 +2021,34 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\x0etaxii_unsigned\x18\x02 \x01(\bH\x00R\rtaxiiUnsigned\x88\x01\x01B\x11\n" +
 	"\x0f_taxii_unsigned\"B\n" +
 	"\x14UpdateMemberResponse\x12*\n" +
-	"\x06member\x18\x01 \x01(\v2\x12.stixhub.v1.MemberR\x06member*n\n" +
+	"\x06member\x18\x01 \x01(\v2\x12.stixhub.v1.MemberR\x06member\"p\n" +
+	"\x05Group\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\amembers\x18\x02 \x03(\tR\amembers\x129\n" +
+	"\n" +
+	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"(\n" +
+	"\x12CreateGroupRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\">\n" +
+	"\x13CreateGroupResponse\x12'\n" +
+	"\x05group\x18\x01 \x01(\v2\x11.stixhub.v1.GroupR\x05group\"J\n" +
+	"\x15AddGroupMemberRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x1b\n" +
+	"\tmember_id\x18\x02 \x01(\tR\bmemberId\"A\n" +
+	"\x16AddGroupMemberResponse\x12'\n" +
+	"\x05group\x18\x01 \x01(\v2\x11.stixhub.v1.GroupR\x05group\"M\n" +
+	"\x18RemoveGroupMemberRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x1b\n" +
+	"\tmember_id\x18\x02 \x01(\tR\bmemberId\"D\n" +
+	"\x19RemoveGroupMemberResponse\x12'\n" +
+	"\x05group\x18\x01 \x01(\v2\x11.stixhub.v1.GroupR\x05group\"\x13\n" +
+	"\x11ListGroupsRequest\"?\n" +
+	"\x12ListGroupsResponse\x12)\n" +
+	"\x06groups\x18\x01 \x03(\v2\x11.stixhub.v1.GroupR\x06groups*n\n" +
 	"\tKeyStatus\x12\x1a\n" +
 	"\x16KEY_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KEY_STATUS_ACTIVE\x10\x01\x12\x16\n" +
 	"\x12KEY_STATUS_REVOKED\x10\x02\x12\x16\n" +
-	"\x12KEY_STATUS_EXPIRED\x10\x032\x93\x06\n" +
+	"\x12KEY_STATUS_EXPIRED\x10\x032\xeb\b\n" +
 	"\fAdminService\x12Q\n" +
 	"\fCreateMember\x12\x1f.stixhub.v1.CreateMemberRequest\x1a .stixhub.v1.CreateMemberResponse\x12N\n" +
 	"\vListMembers\x12\x1e.stixhub.v1.ListMembersRequest\x1a\x1f.stixhub.v1.ListMembersResponse\x12?\n" +
@@ -1594,7 +2057,12 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\tRotateKey\x12\x1c.stixhub.v1.RotateKeyRequest\x1a\x1d.stixhub.v1.RotateKeyResponse\x12T\n" +
 	"\rSuspendMember\x12 .stixhub.v1.SuspendMemberRequest\x1a!.stixhub.v1.SuspendMemberResponse\x12Q\n" +
 	"\fResumeMember\x12\x1f.stixhub.v1.ResumeMemberRequest\x1a .stixhub.v1.ResumeMemberResponse\x12Q\n" +
-	"\fUpdateMember\x12\x1f.stixhub.v1.UpdateMemberRequest\x1a .stixhub.v1.UpdateMemberResponse\x12H\n" +
+	"\fUpdateMember\x12\x1f.stixhub.v1.UpdateMemberRequest\x1a .stixhub.v1.UpdateMemberResponse\x12N\n" +
+	"\vCreateGroup\x12\x1e.stixhub.v1.CreateGroupRequest\x1a\x1f.stixhub.v1.CreateGroupResponse\x12W\n" +
+	"\x0eAddGroupMember\x12!.stixhub.v1.AddGroupMemberRequest\x1a\".stixhub.v1.AddGroupMemberResponse\x12`\n" +
+	"\x11RemoveGroupMember\x12$.stixhub.v1.RemoveGroupMemberRequest\x1a%.stixhub.v1.RemoveGroupMemberResponse\x12K\n" +
+	"\n" +
+	"ListGroups\x12\x1d.stixhub.v1.ListGroupsRequest\x1a\x1e.stixhub.v1.ListGroupsResponse\x12H\n" +
 	"\tListAudit\x12\x1c.stixhub.v1.ListAuditRequest\x1a\x1d.stixhub.v1.ListAuditResponse\x12E\n" +
 	"\bListKeys\x12\x1b.stixhub.v1.ListKeysRequest\x1a\x1c.stixhub.v1.ListKeysResponseB\x9c\x01\n" +
 	"\x0ecom.stixhub.v1B\n" +
@@ -1615,88 +2083,110 @@ func file_stixhub_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_stixhub_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stixhub_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_stixhub_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_stixhub_v1_admin_proto_goTypes = []any{
-	(KeyStatus)(0),                // 0: stixhub.v1.KeyStatus
-	(*Member)(nil),                // 1: stixhub.v1.Member
-	(*Key)(nil),                   // 2: stixhub.v1.Key
-	(*HubKey)(nil),                // 3: stixhub.v1.HubKey
-	(*CreateMemberRequest)(nil),   // 4: stixhub.v1.CreateMemberRequest
-	(*CreateMemberResponse)(nil),  // 5: stixhub.v1.CreateMemberResponse
-	(*ListMembersRequest)(nil),    // 6: stixhub.v1.ListMembersRequest
-	(*ListMembersResponse)(nil),   // 7: stixhub.v1.ListMembersResponse
-	(*AddKeyRequest)(nil),         // 8: stixhub.v1.AddKeyRequest
-	(*AddKeyResponse)(nil),        // 9: stixhub.v1.AddKeyResponse
-	(*RevokeKeyRequest)(nil),      // 10: stixhub.v1.RevokeKeyRequest
-	(*RevokeKeyResponse)(nil),     // 11: stixhub.v1.RevokeKeyResponse
-	(*ListKeysRequest)(nil),       // 12: stixhub.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),      // 13: stixhub.v1.ListKeysResponse
-	(*RotateKeyRequest)(nil),      // 14: stixhub.v1.RotateKeyRequest
-	(*RotateKeyResponse)(nil),     // 15: stixhub.v1.RotateKeyResponse
-	(*SuspendMemberRequest)(nil),  // 16: stixhub.v1.SuspendMemberRequest
-	(*SuspendMemberResponse)(nil), // 17: stixhub.v1.SuspendMemberResponse
-	(*ResumeMemberRequest)(nil),   // 18: stixhub.v1.ResumeMemberRequest
-	(*ResumeMemberResponse)(nil),  // 19: stixhub.v1.ResumeMemberResponse
-	(*ListAuditRequest)(nil),      // 20: stixhub.v1.ListAuditRequest
-	(*ListAuditResponse)(nil),     // 21: stixhub.v1.ListAuditResponse
-	(*AuditEntry)(nil),            // 22: stixhub.v1.AuditEntry
-	(*UpdateMemberRequest)(nil),   // 23: stixhub.v1.UpdateMemberRequest
-	(*UpdateMemberResponse)(nil),  // 24: stixhub.v1.UpdateMemberResponse
-	nil,                           // 25: stixhub.v1.AuditEntry.DetailEntry
-	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 27: google.protobuf.Duration
+	(KeyStatus)(0),                    // 0: stixhub.v1.KeyStatus
+	(*Member)(nil),                    // 1: stixhub.v1.Member
+	(*Key)(nil),                       // 2: stixhub.v1.Key
+	(*HubKey)(nil),                    // 3: stixhub.v1.HubKey
+	(*CreateMemberRequest)(nil),       // 4: stixhub.v1.CreateMemberRequest
+	(*CreateMemberResponse)(nil),      // 5: stixhub.v1.CreateMemberResponse
+	(*ListMembersRequest)(nil),        // 6: stixhub.v1.ListMembersRequest
+	(*ListMembersResponse)(nil),       // 7: stixhub.v1.ListMembersResponse
+	(*AddKeyRequest)(nil),             // 8: stixhub.v1.AddKeyRequest
+	(*AddKeyResponse)(nil),            // 9: stixhub.v1.AddKeyResponse
+	(*RevokeKeyRequest)(nil),          // 10: stixhub.v1.RevokeKeyRequest
+	(*RevokeKeyResponse)(nil),         // 11: stixhub.v1.RevokeKeyResponse
+	(*ListKeysRequest)(nil),           // 12: stixhub.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),          // 13: stixhub.v1.ListKeysResponse
+	(*RotateKeyRequest)(nil),          // 14: stixhub.v1.RotateKeyRequest
+	(*RotateKeyResponse)(nil),         // 15: stixhub.v1.RotateKeyResponse
+	(*SuspendMemberRequest)(nil),      // 16: stixhub.v1.SuspendMemberRequest
+	(*SuspendMemberResponse)(nil),     // 17: stixhub.v1.SuspendMemberResponse
+	(*ResumeMemberRequest)(nil),       // 18: stixhub.v1.ResumeMemberRequest
+	(*ResumeMemberResponse)(nil),      // 19: stixhub.v1.ResumeMemberResponse
+	(*ListAuditRequest)(nil),          // 20: stixhub.v1.ListAuditRequest
+	(*ListAuditResponse)(nil),         // 21: stixhub.v1.ListAuditResponse
+	(*AuditEntry)(nil),                // 22: stixhub.v1.AuditEntry
+	(*UpdateMemberRequest)(nil),       // 23: stixhub.v1.UpdateMemberRequest
+	(*UpdateMemberResponse)(nil),      // 24: stixhub.v1.UpdateMemberResponse
+	(*Group)(nil),                     // 25: stixhub.v1.Group
+	(*CreateGroupRequest)(nil),        // 26: stixhub.v1.CreateGroupRequest
+	(*CreateGroupResponse)(nil),       // 27: stixhub.v1.CreateGroupResponse
+	(*AddGroupMemberRequest)(nil),     // 28: stixhub.v1.AddGroupMemberRequest
+	(*AddGroupMemberResponse)(nil),    // 29: stixhub.v1.AddGroupMemberResponse
+	(*RemoveGroupMemberRequest)(nil),  // 30: stixhub.v1.RemoveGroupMemberRequest
+	(*RemoveGroupMemberResponse)(nil), // 31: stixhub.v1.RemoveGroupMemberResponse
+	(*ListGroupsRequest)(nil),         // 32: stixhub.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),        // 33: stixhub.v1.ListGroupsResponse
+	nil,                               // 34: stixhub.v1.AuditEntry.DetailEntry
+	(*timestamppb.Timestamp)(nil),     // 35: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),       // 36: google.protobuf.Duration
 }
 var file_stixhub_v1_admin_proto_depIdxs = []int32{
-	26, // 0: stixhub.v1.Member.created_at:type_name -> google.protobuf.Timestamp
-	26, // 1: stixhub.v1.Member.suspended_at:type_name -> google.protobuf.Timestamp
+	35, // 0: stixhub.v1.Member.created_at:type_name -> google.protobuf.Timestamp
+	35, // 1: stixhub.v1.Member.suspended_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: stixhub.v1.Key.status:type_name -> stixhub.v1.KeyStatus
-	26, // 3: stixhub.v1.Key.added_at:type_name -> google.protobuf.Timestamp
-	26, // 4: stixhub.v1.Key.revoked_at:type_name -> google.protobuf.Timestamp
-	26, // 5: stixhub.v1.Key.expires_at:type_name -> google.protobuf.Timestamp
-	26, // 6: stixhub.v1.Key.compromised_at:type_name -> google.protobuf.Timestamp
-	26, // 7: stixhub.v1.HubKey.added_at:type_name -> google.protobuf.Timestamp
+	35, // 3: stixhub.v1.Key.added_at:type_name -> google.protobuf.Timestamp
+	35, // 4: stixhub.v1.Key.revoked_at:type_name -> google.protobuf.Timestamp
+	35, // 5: stixhub.v1.Key.expires_at:type_name -> google.protobuf.Timestamp
+	35, // 6: stixhub.v1.Key.compromised_at:type_name -> google.protobuf.Timestamp
+	35, // 7: stixhub.v1.HubKey.added_at:type_name -> google.protobuf.Timestamp
 	1,  // 8: stixhub.v1.CreateMemberResponse.member:type_name -> stixhub.v1.Member
 	1,  // 9: stixhub.v1.ListMembersResponse.members:type_name -> stixhub.v1.Member
 	2,  // 10: stixhub.v1.AddKeyResponse.key:type_name -> stixhub.v1.Key
-	26, // 11: stixhub.v1.RevokeKeyRequest.compromised_at:type_name -> google.protobuf.Timestamp
+	35, // 11: stixhub.v1.RevokeKeyRequest.compromised_at:type_name -> google.protobuf.Timestamp
 	2,  // 12: stixhub.v1.RevokeKeyResponse.key:type_name -> stixhub.v1.Key
 	2,  // 13: stixhub.v1.ListKeysResponse.keys:type_name -> stixhub.v1.Key
 	3,  // 14: stixhub.v1.ListKeysResponse.hub_keys:type_name -> stixhub.v1.HubKey
-	27, // 15: stixhub.v1.RotateKeyRequest.overlap:type_name -> google.protobuf.Duration
+	36, // 15: stixhub.v1.RotateKeyRequest.overlap:type_name -> google.protobuf.Duration
 	2,  // 16: stixhub.v1.RotateKeyResponse.key:type_name -> stixhub.v1.Key
 	2,  // 17: stixhub.v1.RotateKeyResponse.retired:type_name -> stixhub.v1.Key
 	1,  // 18: stixhub.v1.SuspendMemberResponse.member:type_name -> stixhub.v1.Member
 	1,  // 19: stixhub.v1.ResumeMemberResponse.member:type_name -> stixhub.v1.Member
-	26, // 20: stixhub.v1.ListAuditRequest.since:type_name -> google.protobuf.Timestamp
+	35, // 20: stixhub.v1.ListAuditRequest.since:type_name -> google.protobuf.Timestamp
 	22, // 21: stixhub.v1.ListAuditResponse.entries:type_name -> stixhub.v1.AuditEntry
-	26, // 22: stixhub.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	25, // 23: stixhub.v1.AuditEntry.detail:type_name -> stixhub.v1.AuditEntry.DetailEntry
+	35, // 22: stixhub.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	34, // 23: stixhub.v1.AuditEntry.detail:type_name -> stixhub.v1.AuditEntry.DetailEntry
 	1,  // 24: stixhub.v1.UpdateMemberResponse.member:type_name -> stixhub.v1.Member
-	4,  // 25: stixhub.v1.AdminService.CreateMember:input_type -> stixhub.v1.CreateMemberRequest
-	6,  // 26: stixhub.v1.AdminService.ListMembers:input_type -> stixhub.v1.ListMembersRequest
-	8,  // 27: stixhub.v1.AdminService.AddKey:input_type -> stixhub.v1.AddKeyRequest
-	10, // 28: stixhub.v1.AdminService.RevokeKey:input_type -> stixhub.v1.RevokeKeyRequest
-	14, // 29: stixhub.v1.AdminService.RotateKey:input_type -> stixhub.v1.RotateKeyRequest
-	16, // 30: stixhub.v1.AdminService.SuspendMember:input_type -> stixhub.v1.SuspendMemberRequest
-	18, // 31: stixhub.v1.AdminService.ResumeMember:input_type -> stixhub.v1.ResumeMemberRequest
-	23, // 32: stixhub.v1.AdminService.UpdateMember:input_type -> stixhub.v1.UpdateMemberRequest
-	20, // 33: stixhub.v1.AdminService.ListAudit:input_type -> stixhub.v1.ListAuditRequest
-	12, // 34: stixhub.v1.AdminService.ListKeys:input_type -> stixhub.v1.ListKeysRequest
-	5,  // 35: stixhub.v1.AdminService.CreateMember:output_type -> stixhub.v1.CreateMemberResponse
-	7,  // 36: stixhub.v1.AdminService.ListMembers:output_type -> stixhub.v1.ListMembersResponse
-	9,  // 37: stixhub.v1.AdminService.AddKey:output_type -> stixhub.v1.AddKeyResponse
-	11, // 38: stixhub.v1.AdminService.RevokeKey:output_type -> stixhub.v1.RevokeKeyResponse
-	15, // 39: stixhub.v1.AdminService.RotateKey:output_type -> stixhub.v1.RotateKeyResponse
-	17, // 40: stixhub.v1.AdminService.SuspendMember:output_type -> stixhub.v1.SuspendMemberResponse
-	19, // 41: stixhub.v1.AdminService.ResumeMember:output_type -> stixhub.v1.ResumeMemberResponse
-	24, // 42: stixhub.v1.AdminService.UpdateMember:output_type -> stixhub.v1.UpdateMemberResponse
-	21, // 43: stixhub.v1.AdminService.ListAudit:output_type -> stixhub.v1.ListAuditResponse
-	13, // 44: stixhub.v1.AdminService.ListKeys:output_type -> stixhub.v1.ListKeysResponse
-	35, // [35:45] is the sub-list for method output_type
-	25, // [25:35] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	35, // 25: stixhub.v1.Group.created_at:type_name -> google.protobuf.Timestamp
+	25, // 26: stixhub.v1.CreateGroupResponse.group:type_name -> stixhub.v1.Group
+	25, // 27: stixhub.v1.AddGroupMemberResponse.group:type_name -> stixhub.v1.Group
+	25, // 28: stixhub.v1.RemoveGroupMemberResponse.group:type_name -> stixhub.v1.Group
+	25, // 29: stixhub.v1.ListGroupsResponse.groups:type_name -> stixhub.v1.Group
+	4,  // 30: stixhub.v1.AdminService.CreateMember:input_type -> stixhub.v1.CreateMemberRequest
+	6,  // 31: stixhub.v1.AdminService.ListMembers:input_type -> stixhub.v1.ListMembersRequest
+	8,  // 32: stixhub.v1.AdminService.AddKey:input_type -> stixhub.v1.AddKeyRequest
+	10, // 33: stixhub.v1.AdminService.RevokeKey:input_type -> stixhub.v1.RevokeKeyRequest
+	14, // 34: stixhub.v1.AdminService.RotateKey:input_type -> stixhub.v1.RotateKeyRequest
+	16, // 35: stixhub.v1.AdminService.SuspendMember:input_type -> stixhub.v1.SuspendMemberRequest
+	18, // 36: stixhub.v1.AdminService.ResumeMember:input_type -> stixhub.v1.ResumeMemberRequest
+	23, // 37: stixhub.v1.AdminService.UpdateMember:input_type -> stixhub.v1.UpdateMemberRequest
+	26, // 38: stixhub.v1.AdminService.CreateGroup:input_type -> stixhub.v1.CreateGroupRequest
+	28, // 39: stixhub.v1.AdminService.AddGroupMember:input_type -> stixhub.v1.AddGroupMemberRequest
+	30, // 40: stixhub.v1.AdminService.RemoveGroupMember:input_type -> stixhub.v1.RemoveGroupMemberRequest
+	32, // 41: stixhub.v1.AdminService.ListGroups:input_type -> stixhub.v1.ListGroupsRequest
+	20, // 42: stixhub.v1.AdminService.ListAudit:input_type -> stixhub.v1.ListAuditRequest
+	12, // 43: stixhub.v1.AdminService.ListKeys:input_type -> stixhub.v1.ListKeysRequest
+	5,  // 44: stixhub.v1.AdminService.CreateMember:output_type -> stixhub.v1.CreateMemberResponse
+	7,  // 45: stixhub.v1.AdminService.ListMembers:output_type -> stixhub.v1.ListMembersResponse
+	9,  // 46: stixhub.v1.AdminService.AddKey:output_type -> stixhub.v1.AddKeyResponse
+	11, // 47: stixhub.v1.AdminService.RevokeKey:output_type -> stixhub.v1.RevokeKeyResponse
+	15, // 48: stixhub.v1.AdminService.RotateKey:output_type -> stixhub.v1.RotateKeyResponse
+	17, // 49: stixhub.v1.AdminService.SuspendMember:output_type -> stixhub.v1.SuspendMemberResponse
+	19, // 50: stixhub.v1.AdminService.ResumeMember:output_type -> stixhub.v1.ResumeMemberResponse
+	24, // 51: stixhub.v1.AdminService.UpdateMember:output_type -> stixhub.v1.UpdateMemberResponse
+	27, // 52: stixhub.v1.AdminService.CreateGroup:output_type -> stixhub.v1.CreateGroupResponse
+	29, // 53: stixhub.v1.AdminService.AddGroupMember:output_type -> stixhub.v1.AddGroupMemberResponse
+	31, // 54: stixhub.v1.AdminService.RemoveGroupMember:output_type -> stixhub.v1.RemoveGroupMemberResponse
+	33, // 55: stixhub.v1.AdminService.ListGroups:output_type -> stixhub.v1.ListGroupsResponse
+	21, // 56: stixhub.v1.AdminService.ListAudit:output_type -> stixhub.v1.ListAuditResponse
+	13, // 57: stixhub.v1.AdminService.ListKeys:output_type -> stixhub.v1.ListKeysResponse
+	44, // [44:58] is the sub-list for method output_type
+	30, // [30:44] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_admin_proto_init() }
@@ -1711,7 +2201,7 @@ func file_stixhub_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_admin_proto_rawDesc), len(file_stixhub_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   25,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,16 +19,20 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateMember_FullMethodName  = "/stixhub.v1.AdminService/CreateMember"
-	AdminService_ListMembers_FullMethodName   = "/stixhub.v1.AdminService/ListMembers"
-	AdminService_AddKey_FullMethodName        = "/stixhub.v1.AdminService/AddKey"
-	AdminService_RevokeKey_FullMethodName     = "/stixhub.v1.AdminService/RevokeKey"
-	AdminService_RotateKey_FullMethodName     = "/stixhub.v1.AdminService/RotateKey"
-	AdminService_SuspendMember_FullMethodName = "/stixhub.v1.AdminService/SuspendMember"
-	AdminService_ResumeMember_FullMethodName  = "/stixhub.v1.AdminService/ResumeMember"
-	AdminService_UpdateMember_FullMethodName  = "/stixhub.v1.AdminService/UpdateMember"
-	AdminService_ListAudit_FullMethodName     = "/stixhub.v1.AdminService/ListAudit"
-	AdminService_ListKeys_FullMethodName      = "/stixhub.v1.AdminService/ListKeys"
+	AdminService_CreateMember_FullMethodName      = "/stixhub.v1.AdminService/CreateMember"
+	AdminService_ListMembers_FullMethodName       = "/stixhub.v1.AdminService/ListMembers"
+	AdminService_AddKey_FullMethodName            = "/stixhub.v1.AdminService/AddKey"
+	AdminService_RevokeKey_FullMethodName         = "/stixhub.v1.AdminService/RevokeKey"
+	AdminService_RotateKey_FullMethodName         = "/stixhub.v1.AdminService/RotateKey"
+	AdminService_SuspendMember_FullMethodName     = "/stixhub.v1.AdminService/SuspendMember"
+	AdminService_ResumeMember_FullMethodName      = "/stixhub.v1.AdminService/ResumeMember"
+	AdminService_UpdateMember_FullMethodName      = "/stixhub.v1.AdminService/UpdateMember"
+	AdminService_CreateGroup_FullMethodName       = "/stixhub.v1.AdminService/CreateGroup"
+	AdminService_AddGroupMember_FullMethodName    = "/stixhub.v1.AdminService/AddGroupMember"
+	AdminService_RemoveGroupMember_FullMethodName = "/stixhub.v1.AdminService/RemoveGroupMember"
+	AdminService_ListGroups_FullMethodName        = "/stixhub.v1.AdminService/ListGroups"
+	AdminService_ListAudit_FullMethodName         = "/stixhub.v1.AdminService/ListAudit"
+	AdminService_ListKeys_FullMethodName          = "/stixhub.v1.AdminService/ListKeys"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -63,6 +67,15 @@ type AdminServiceClient interface {
 	ResumeMember(ctx context.Context, in *ResumeMemberRequest, opts ...grpc.CallOption) (*ResumeMemberResponse, error)
 	// UpdateMember changes a member's settings.
 	UpdateMember(ctx context.Context, in *UpdateMemberRequest, opts ...grpc.CallOption) (*UpdateMemberResponse, error)
+	// CreateGroup creates a sharing group, such as "jp-exchanges".
+	CreateGroup(ctx context.Context, in *CreateGroupRequest, opts ...grpc.CallOption) (*CreateGroupResponse, error)
+	// AddGroupMember adds a member to a sharing group.
+	AddGroupMember(ctx context.Context, in *AddGroupMemberRequest, opts ...grpc.CallOption) (*AddGroupMemberResponse, error)
+	// RemoveGroupMember removes a member from a sharing group; its open
+	// streams are cut, and it no longer reads the group's objects.
+	RemoveGroupMember(ctx context.Context, in *RemoveGroupMemberRequest, opts ...grpc.CallOption) (*RemoveGroupMemberResponse, error)
+	// ListGroups lists sharing groups and their members.
+	ListGroups(ctx context.Context, in *ListGroupsRequest, opts ...grpc.CallOption) (*ListGroupsResponse, error)
 	// ListAudit lists recorded operator actions, oldest first.
 	ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error)
 	// ListKeys lists member keys with their validity, and the hub's receipt
@@ -158,6 +171,46 @@ func (c *adminServiceClient) UpdateMember(ctx context.Context, in *UpdateMemberR
 	return out, nil
 }
 
+func (c *adminServiceClient) CreateGroup(ctx context.Context, in *CreateGroupRequest, opts ...grpc.CallOption) (*CreateGroupResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateGroupResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateGroup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) AddGroupMember(ctx context.Context, in *AddGroupMemberRequest, opts ...grpc.CallOption) (*AddGroupMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddGroupMemberResponse)
+	err := c.cc.Invoke(ctx, AdminService_AddGroupMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) RemoveGroupMember(ctx context.Context, in *RemoveGroupMemberRequest, opts ...grpc.CallOption) (*RemoveGroupMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveGroupMemberResponse)
+	err := c.cc.Invoke(ctx, AdminService_RemoveGroupMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListGroups(ctx context.Context, in *ListGroupsRequest, opts ...grpc.CallOption) (*ListGroupsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListGroupsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListGroups_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditResponse)
@@ -210,6 +263,15 @@ type AdminServiceServer interface {
 	ResumeMember(context.Context, *ResumeMemberRequest) (*ResumeMemberResponse, error)
 	// UpdateMember changes a member's settings.
 	UpdateMember(context.Context, *UpdateMemberRequest) (*UpdateMemberResponse, error)
+	// CreateGroup creates a sharing group, such as "jp-exchanges".
+	CreateGroup(context.Context, *CreateGroupRequest) (*CreateGroupResponse, error)
+	// AddGroupMember adds a member to a sharing group.
+	AddGroupMember(context.Context, *AddGroupMemberRequest) (*AddGroupMemberResponse, error)
+	// RemoveGroupMember removes a member from a sharing group; its open
+	// streams are cut, and it no longer reads the group's objects.
+	RemoveGroupMember(context.Context, *RemoveGroupMemberRequest) (*RemoveGroupMemberResponse, error)
+	// ListGroups lists sharing groups and their members.
+	ListGroups(context.Context, *ListGroupsRequest) (*ListGroupsResponse, error)
 	// ListAudit lists recorded operator actions, oldest first.
 	ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error)
 	// ListKeys lists member keys with their validity, and the hub's receipt
@@ -248,6 +310,18 @@ func (UnimplementedAdminServiceServer) ResumeMember(context.Context, *ResumeMemb
 }
 func (UnimplementedAdminServiceServer) UpdateMember(context.Context, *UpdateMemberRequest) (*UpdateMemberResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateMember not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateGroup(context.Context, *CreateGroupRequest) (*CreateGroupResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateGroup not implemented")
+}
+func (UnimplementedAdminServiceServer) AddGroupMember(context.Context, *AddGroupMemberRequest) (*AddGroupMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddGroupMember not implemented")
+}
+func (UnimplementedAdminServiceServer) RemoveGroupMember(context.Context, *RemoveGroupMemberRequest) (*RemoveGroupMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveGroupMember not implemented")
+}
+func (UnimplementedAdminServiceServer) ListGroups(context.Context, *ListGroupsRequest) (*ListGroupsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListGroups not implemented")
 }
 func (UnimplementedAdminServiceServer) ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAudit not implemented")
@@ -420,6 +494,78 @@ func _AdminService_UpdateMember_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_CreateGroup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateGroupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateGroup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateGroup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateGroup(ctx, req.(*CreateGroupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_AddGroupMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddGroupMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).AddGroupMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_AddGroupMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).AddGroupMember(ctx, req.(*AddGroupMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_RemoveGroupMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveGroupMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).RemoveGroupMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_RemoveGroupMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).RemoveGroupMember(ctx, req.(*RemoveGroupMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListGroups_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListGroupsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListGroups(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListGroups_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListGroups(ctx, req.(*ListGroupsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_ListAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditRequest)
 	if err := dec(in); err != nil {
@@ -494,6 +640,22 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateMember",
 			Handler:    _AdminService_UpdateMember_Handler,
+		},
+		{
+			MethodName: "CreateGroup",
+			Handler:    _AdminService_CreateGroup_Handler,
+		},
+		{
+			MethodName: "AddGroupMember",
+			Handler:    _AdminService_AddGroupMember_Handler,
+		},
+		{
+			MethodName: "RemoveGroupMember",
+			Handler:    _AdminService_RemoveGroupMember_Handler,
+		},
+		{
+			MethodName: "ListGroups",
+			Handler:    _AdminService_ListGroups_Handler,
 		},
 		{
 			MethodName: "ListAudit",

@@ -218,7 +218,14 @@ func (x *SignedObject) GetSignature() []byte {
 type PublishRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 to 1000 objects. Objects are processed independently.
-	Objects       []*SignedObject `protobuf:"bytes,1,rep,name=objects,proto3" json:"objects,omitempty"`
+	Objects []*SignedObject `protobuf:"bytes,1,rep,name=objects,proto3" json:"objects,omitempty"`
+	// Sharing groups that may read the batch's TLP:AMBER and AMBER+STRICT
+	// objects (see AdminService groups). Empty means the publisher's own
+	// groups.
+	Groups []string `protobuf:"bytes,2,rep,name=groups,proto3" json:"groups,omitempty"`
+	// Member ids that may read the batch's objects whatever their TLP; the
+	// only readers, besides the publisher, of TLP:RED objects.
+	Recipients    []string `protobuf:"bytes,3,rep,name=recipients,proto3" json:"recipients,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -256,6 +263,20 @@ func (*PublishRequest) Descriptor() ([]byte, []int) {
 func (x *PublishRequest) GetObjects() []*SignedObject {
 	if x != nil {
 		return x.Objects
+	}
+	return nil
+}
+
+func (x *PublishRequest) GetGroups() []string {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *PublishRequest) GetRecipients() []string {
+	if x != nil {
+		return x.Recipients
 	}
 	return nil
 }
@@ -898,7 +919,9 @@ type Delivery struct {
 	KeyRevocation *KeyRevocation `protobuf:"bytes,5,opt,name=key_revocation,json=keyRevocation,proto3" json:"key_revocation,omitempty"`
 	// True when the object's key was revoked as compromised at or before the
 	// object was accepted: do not trust it.
-	Suspect       bool `protobuf:"varint,6,opt,name=suspect,proto3" json:"suspect,omitempty"`
+	Suspect bool `protobuf:"varint,6,opt,name=suspect,proto3" json:"suspect,omitempty"`
+	// Who may read the object, as decided when it was published.
+	Sharing       *Sharing `protobuf:"bytes,7,opt,name=sharing,proto3" json:"sharing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -975,6 +998,101 @@ func (x *Delivery) GetSuspect() bool {
 	return false
 }
 
+func (x *Delivery) GetSharing() *Sharing {
+	if x != nil {
+		return x.Sharing
+	}
+	return nil
+}
+
+// Sharing is who may read a stored object, decided once at publish from its
+// TLP markings and the publish request.
+type Sharing struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most restrictive TLP that applies to any part of the object
+	// (object and granular markings; the hub withholds rather than redacts,
+	// since redacting would break the member signature): "clear", "green",
+	// "amber", "amber+strict" or "red". TLP 1.0 WHITE is "clear".
+	Tlp string `protobuf:"bytes,1,opt,name=tlp,proto3" json:"tlp,omitempty"`
+	// True when the object carried no TLP marking and the hub's default
+	// applied.
+	DefaultTlp bool `protobuf:"varint,2,opt,name=default_tlp,json=defaultTlp,proto3" json:"default_tlp,omitempty"`
+	// Groups whose members may read it (TLP:AMBER, AMBER+STRICT).
+	Groups []string `protobuf:"bytes,3,rep,name=groups,proto3" json:"groups,omitempty"`
+	// Members who may read it whatever its TLP.
+	Recipients []string `protobuf:"bytes,4,rep,name=recipients,proto3" json:"recipients,omitempty"`
+	// Ids the object references (marking definitions aside): a reader who may
+	// not read one of them does not receive this object either.
+	Refs          []string `protobuf:"bytes,5,rep,name=refs,proto3" json:"refs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Sharing) Reset() {
+	*x = Sharing{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Sharing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Sharing) ProtoMessage() {}
+
+func (x *Sharing) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Sharing.ProtoReflect.Descriptor instead.
+func (*Sharing) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Sharing) GetTlp() string {
+	if x != nil {
+		return x.Tlp
+	}
+	return ""
+}
+
+func (x *Sharing) GetDefaultTlp() bool {
+	if x != nil {
+		return x.DefaultTlp
+	}
+	return false
+}
+
+func (x *Sharing) GetGroups() []string {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *Sharing) GetRecipients() []string {
+	if x != nil {
+		return x.Recipients
+	}
+	return nil
+}
+
+func (x *Sharing) GetRefs() []string {
+	if x != nil {
+		return x.Refs
+	}
+	return nil
+}
+
 // KeyRevocation is the event the hub writes to the object stream when an
 // operator revokes a member key.
 type KeyRevocation struct {
@@ -988,7 +1106,7 @@ type KeyRevocation struct {
 
 func (x *KeyRevocation) Reset() {
 	*x = KeyRevocation{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1000,7 +1118,7 @@ func (x *KeyRevocation) String() string {
 func (*KeyRevocation) ProtoMessage() {}
 
 func (x *KeyRevocation) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1013,7 +1131,7 @@ func (x *KeyRevocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyRevocation.ProtoReflect.Descriptor instead.
 func (*KeyRevocation) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{11}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *KeyRevocation) GetKey() *Key {
@@ -1036,13 +1154,15 @@ type StoredObject struct {
 	Receipt *Receipt `protobuf:"bytes,3,opt,name=receipt,proto3" json:"receipt,omitempty"`
 	// Set, instead of the fields above, on a key revocation event.
 	KeyRevocation *KeyRevocation `protobuf:"bytes,4,opt,name=key_revocation,json=keyRevocation,proto3" json:"key_revocation,omitempty"`
+	// Who may read the object.
+	Sharing       *Sharing `protobuf:"bytes,5,opt,name=sharing,proto3" json:"sharing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StoredObject) Reset() {
 	*x = StoredObject{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1054,7 +1174,7 @@ func (x *StoredObject) String() string {
 func (*StoredObject) ProtoMessage() {}
 
 func (x *StoredObject) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1067,7 +1187,7 @@ func (x *StoredObject) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredObject.ProtoReflect.Descriptor instead.
 func (*StoredObject) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{12}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *StoredObject) GetObject() *SignedObject {
@@ -1098,6 +1218,13 @@ func (x *StoredObject) GetKeyRevocation() *KeyRevocation {
 	return nil
 }
 
+func (x *StoredObject) GetSharing() *Sharing {
+	if x != nil {
+		return x.Sharing
+	}
+	return nil
+}
+
 // GetKeySetRequest optionally filters by member.
 type GetKeySetRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1109,7 +1236,7 @@ type GetKeySetRequest struct {
 
 func (x *GetKeySetRequest) Reset() {
 	*x = GetKeySetRequest{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1121,7 +1248,7 @@ func (x *GetKeySetRequest) String() string {
 func (*GetKeySetRequest) ProtoMessage() {}
 
 func (x *GetKeySetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1134,7 +1261,7 @@ func (x *GetKeySetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeySetRequest.ProtoReflect.Descriptor instead.
 func (*GetKeySetRequest) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{13}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetKeySetRequest) GetMemberId() string {
@@ -1158,7 +1285,7 @@ type GetKeySetResponse struct {
 
 func (x *GetKeySetResponse) Reset() {
 	*x = GetKeySetResponse{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +1297,7 @@ func (x *GetKeySetResponse) String() string {
 func (*GetKeySetResponse) ProtoMessage() {}
 
 func (x *GetKeySetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +1310,7 @@ func (x *GetKeySetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeySetResponse.ProtoReflect.Descriptor instead.
 func (*GetKeySetResponse) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{14}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetKeySetResponse) GetKeys() []*Key {
@@ -1216,7 +1343,7 @@ type LookupRequest struct {
 
 func (x *LookupRequest) Reset() {
 	*x = LookupRequest{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1228,7 +1355,7 @@ func (x *LookupRequest) String() string {
 func (*LookupRequest) ProtoMessage() {}
 
 func (x *LookupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1241,7 +1368,7 @@ func (x *LookupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupRequest.ProtoReflect.Descriptor instead.
 func (*LookupRequest) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{15}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LookupRequest) GetObservables() []*Observable {
@@ -1284,7 +1411,7 @@ type Observable struct {
 
 func (x *Observable) Reset() {
 	*x = Observable{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1296,7 +1423,7 @@ func (x *Observable) String() string {
 func (*Observable) ProtoMessage() {}
 
 func (x *Observable) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1309,7 +1436,7 @@ func (x *Observable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Observable.ProtoReflect.Descriptor instead.
 func (*Observable) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{16}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Observable) GetType() string {
@@ -1337,7 +1464,7 @@ type LookupResponse struct {
 
 func (x *LookupResponse) Reset() {
 	*x = LookupResponse{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1349,7 +1476,7 @@ func (x *LookupResponse) String() string {
 func (*LookupResponse) ProtoMessage() {}
 
 func (x *LookupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1362,7 +1489,7 @@ func (x *LookupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupResponse.ProtoReflect.Descriptor instead.
 func (*LookupResponse) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{17}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LookupResponse) GetResults() []*LookupResult {
@@ -1387,7 +1514,7 @@ type LookupResult struct {
 
 func (x *LookupResult) Reset() {
 	*x = LookupResult{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1399,7 +1526,7 @@ func (x *LookupResult) String() string {
 func (*LookupResult) ProtoMessage() {}
 
 func (x *LookupResult) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1412,7 +1539,7 @@ func (x *LookupResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupResult.ProtoReflect.Descriptor instead.
 func (*LookupResult) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{18}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *LookupResult) GetIndex() uint32 {
@@ -1477,7 +1604,7 @@ type LookupMatch struct {
 
 func (x *LookupMatch) Reset() {
 	*x = LookupMatch{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1489,7 +1616,7 @@ func (x *LookupMatch) String() string {
 func (*LookupMatch) ProtoMessage() {}
 
 func (x *LookupMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1502,7 +1629,7 @@ func (x *LookupMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupMatch.ProtoReflect.Descriptor instead.
 func (*LookupMatch) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{19}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *LookupMatch) GetObservable() *Observable {
@@ -1612,9 +1739,13 @@ const file_stixhub_v1_hub_proto_rawDesc = "" +
 	"\fSignedObject\x12\x16\n" +
 	"\x06object\x18\x01 \x01(\fR\x06object\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x1c\n" +
-	"\tsignature\x18\x03 \x01(\fR\tsignature\"D\n" +
+	"\tsignature\x18\x03 \x01(\fR\tsignature\"|\n" +
 	"\x0ePublishRequest\x122\n" +
-	"\aobjects\x18\x01 \x03(\v2\x18.stixhub.v1.SignedObjectR\aobjects\"F\n" +
+	"\aobjects\x18\x01 \x03(\v2\x18.stixhub.v1.SignedObjectR\aobjects\x12\x16\n" +
+	"\x06groups\x18\x02 \x03(\tR\x06groups\x12\x1e\n" +
+	"\n" +
+	"recipients\x18\x03 \x03(\tR\n" +
+	"recipients\"F\n" +
 	"\x0fPublishResponse\x123\n" +
 	"\aresults\x18\x01 \x03(\v2\x19.stixhub.v1.PublishResultR\aresults\"\x83\x02\n" +
 	"\rPublishResult\x12\x14\n" +
@@ -1658,21 +1789,32 @@ const file_stixhub_v1_hub_proto_rawDesc = "" +
 	"\bdelivery\x18\x02 \x01(\v2\x14.stixhub.v1.DeliveryH\x00R\bdeliveryB\a\n" +
 	"\x05event\",\n" +
 	"\aStarted\x12!\n" +
-	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\"\xfc\x01\n" +
+	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\"\xab\x02\n" +
 	"\bDelivery\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\x04R\x06cursor\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x120\n" +
 	"\x06object\x18\x03 \x01(\v2\x18.stixhub.v1.SignedObjectR\x06object\x12-\n" +
 	"\areceipt\x18\x04 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt\x12@\n" +
 	"\x0ekey_revocation\x18\x05 \x01(\v2\x19.stixhub.v1.KeyRevocationR\rkeyRevocation\x12\x18\n" +
-	"\asuspect\x18\x06 \x01(\bR\asuspect\"2\n" +
+	"\asuspect\x18\x06 \x01(\bR\asuspect\x12-\n" +
+	"\asharing\x18\a \x01(\v2\x13.stixhub.v1.SharingR\asharing\"\x88\x01\n" +
+	"\aSharing\x12\x10\n" +
+	"\x03tlp\x18\x01 \x01(\tR\x03tlp\x12\x1f\n" +
+	"\vdefault_tlp\x18\x02 \x01(\bR\n" +
+	"defaultTlp\x12\x16\n" +
+	"\x06groups\x18\x03 \x03(\tR\x06groups\x12\x1e\n" +
+	"\n" +
+	"recipients\x18\x04 \x03(\tR\n" +
+	"recipients\x12\x12\n" +
+	"\x04refs\x18\x05 \x03(\tR\x04refs\"2\n" +
 	"\rKeyRevocation\x12!\n" +
-	"\x03key\x18\x01 \x01(\v2\x0f.stixhub.v1.KeyR\x03key\"\xce\x01\n" +
+	"\x03key\x18\x01 \x01(\v2\x0f.stixhub.v1.KeyR\x03key\"\xfd\x01\n" +
 	"\fStoredObject\x120\n" +
 	"\x06object\x18\x01 \x01(\v2\x18.stixhub.v1.SignedObjectR\x06object\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12-\n" +
 	"\areceipt\x18\x03 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt\x12@\n" +
-	"\x0ekey_revocation\x18\x04 \x01(\v2\x19.stixhub.v1.KeyRevocationR\rkeyRevocation\"/\n" +
+	"\x0ekey_revocation\x18\x04 \x01(\v2\x19.stixhub.v1.KeyRevocationR\rkeyRevocation\x12-\n" +
+	"\asharing\x18\x05 \x01(\v2\x13.stixhub.v1.SharingR\asharing\"/\n" +
 	"\x10GetKeySetRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"g\n" +
 	"\x11GetKeySetResponse\x12#\n" +
@@ -1751,7 +1893,7 @@ func file_stixhub_v1_hub_proto_rawDescGZIP() []byte {
 }
 
 var file_stixhub_v1_hub_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_stixhub_v1_hub_proto_goTypes = []any{
 	(Outcome)(0),                  // 0: stixhub.v1.Outcome
 	(MatchStatus)(0),              // 1: stixhub.v1.MatchStatus
@@ -1766,18 +1908,19 @@ var file_stixhub_v1_hub_proto_goTypes = []any{
 	(*SubscribeResponse)(nil),     // 10: stixhub.v1.SubscribeResponse
 	(*Started)(nil),               // 11: stixhub.v1.Started
 	(*Delivery)(nil),              // 12: stixhub.v1.Delivery
-	(*KeyRevocation)(nil),         // 13: stixhub.v1.KeyRevocation
-	(*StoredObject)(nil),          // 14: stixhub.v1.StoredObject
-	(*GetKeySetRequest)(nil),      // 15: stixhub.v1.GetKeySetRequest
-	(*GetKeySetResponse)(nil),     // 16: stixhub.v1.GetKeySetResponse
-	(*LookupRequest)(nil),         // 17: stixhub.v1.LookupRequest
-	(*Observable)(nil),            // 18: stixhub.v1.Observable
-	(*LookupResponse)(nil),        // 19: stixhub.v1.LookupResponse
-	(*LookupResult)(nil),          // 20: stixhub.v1.LookupResult
-	(*LookupMatch)(nil),           // 21: stixhub.v1.LookupMatch
-	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
-	(*Key)(nil),                   // 23: stixhub.v1.Key
-	(*HubKey)(nil),                // 24: stixhub.v1.HubKey
+	(*Sharing)(nil),               // 13: stixhub.v1.Sharing
+	(*KeyRevocation)(nil),         // 14: stixhub.v1.KeyRevocation
+	(*StoredObject)(nil),          // 15: stixhub.v1.StoredObject
+	(*GetKeySetRequest)(nil),      // 16: stixhub.v1.GetKeySetRequest
+	(*GetKeySetResponse)(nil),     // 17: stixhub.v1.GetKeySetResponse
+	(*LookupRequest)(nil),         // 18: stixhub.v1.LookupRequest
+	(*Observable)(nil),            // 19: stixhub.v1.Observable
+	(*LookupResponse)(nil),        // 20: stixhub.v1.LookupResponse
+	(*LookupResult)(nil),          // 21: stixhub.v1.LookupResult
+	(*LookupMatch)(nil),           // 22: stixhub.v1.LookupMatch
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*Key)(nil),                   // 24: stixhub.v1.Key
+	(*HubKey)(nil),                // 25: stixhub.v1.HubKey
 }
 var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	2,  // 0: stixhub.v1.PublishRequest.objects:type_name -> stixhub.v1.SignedObject
@@ -1786,40 +1929,42 @@ var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	8,  // 3: stixhub.v1.PublishResult.receipt:type_name -> stixhub.v1.Receipt
 	6,  // 4: stixhub.v1.PublishResult.error:type_name -> stixhub.v1.ObjectError
 	7,  // 5: stixhub.v1.ObjectError.field_violations:type_name -> stixhub.v1.FieldViolation
-	22, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
+	23, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
 	11, // 7: stixhub.v1.SubscribeResponse.started:type_name -> stixhub.v1.Started
 	12, // 8: stixhub.v1.SubscribeResponse.delivery:type_name -> stixhub.v1.Delivery
 	2,  // 9: stixhub.v1.Delivery.object:type_name -> stixhub.v1.SignedObject
 	8,  // 10: stixhub.v1.Delivery.receipt:type_name -> stixhub.v1.Receipt
-	13, // 11: stixhub.v1.Delivery.key_revocation:type_name -> stixhub.v1.KeyRevocation
-	23, // 12: stixhub.v1.KeyRevocation.key:type_name -> stixhub.v1.Key
-	2,  // 13: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
-	8,  // 14: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
-	13, // 15: stixhub.v1.StoredObject.key_revocation:type_name -> stixhub.v1.KeyRevocation
-	23, // 16: stixhub.v1.GetKeySetResponse.keys:type_name -> stixhub.v1.Key
-	24, // 17: stixhub.v1.GetKeySetResponse.hub_keys:type_name -> stixhub.v1.HubKey
-	18, // 18: stixhub.v1.LookupRequest.observables:type_name -> stixhub.v1.Observable
-	20, // 19: stixhub.v1.LookupResponse.results:type_name -> stixhub.v1.LookupResult
-	21, // 20: stixhub.v1.LookupResult.matches:type_name -> stixhub.v1.LookupMatch
-	18, // 21: stixhub.v1.LookupMatch.observable:type_name -> stixhub.v1.Observable
-	1,  // 22: stixhub.v1.LookupMatch.status:type_name -> stixhub.v1.MatchStatus
-	22, // 23: stixhub.v1.LookupMatch.valid_from:type_name -> google.protobuf.Timestamp
-	22, // 24: stixhub.v1.LookupMatch.valid_until:type_name -> google.protobuf.Timestamp
-	22, // 25: stixhub.v1.LookupMatch.modified:type_name -> google.protobuf.Timestamp
-	22, // 26: stixhub.v1.LookupMatch.accepted_at:type_name -> google.protobuf.Timestamp
-	3,  // 27: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
-	9,  // 28: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
-	15, // 29: stixhub.v1.HubService.GetKeySet:input_type -> stixhub.v1.GetKeySetRequest
-	17, // 30: stixhub.v1.HubService.Lookup:input_type -> stixhub.v1.LookupRequest
-	4,  // 31: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
-	10, // 32: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
-	16, // 33: stixhub.v1.HubService.GetKeySet:output_type -> stixhub.v1.GetKeySetResponse
-	19, // 34: stixhub.v1.HubService.Lookup:output_type -> stixhub.v1.LookupResponse
-	31, // [31:35] is the sub-list for method output_type
-	27, // [27:31] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	14, // 11: stixhub.v1.Delivery.key_revocation:type_name -> stixhub.v1.KeyRevocation
+	13, // 12: stixhub.v1.Delivery.sharing:type_name -> stixhub.v1.Sharing
+	24, // 13: stixhub.v1.KeyRevocation.key:type_name -> stixhub.v1.Key
+	2,  // 14: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
+	8,  // 15: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
+	14, // 16: stixhub.v1.StoredObject.key_revocation:type_name -> stixhub.v1.KeyRevocation
+	13, // 17: stixhub.v1.StoredObject.sharing:type_name -> stixhub.v1.Sharing
+	24, // 18: stixhub.v1.GetKeySetResponse.keys:type_name -> stixhub.v1.Key
+	25, // 19: stixhub.v1.GetKeySetResponse.hub_keys:type_name -> stixhub.v1.HubKey
+	19, // 20: stixhub.v1.LookupRequest.observables:type_name -> stixhub.v1.Observable
+	21, // 21: stixhub.v1.LookupResponse.results:type_name -> stixhub.v1.LookupResult
+	22, // 22: stixhub.v1.LookupResult.matches:type_name -> stixhub.v1.LookupMatch
+	19, // 23: stixhub.v1.LookupMatch.observable:type_name -> stixhub.v1.Observable
+	1,  // 24: stixhub.v1.LookupMatch.status:type_name -> stixhub.v1.MatchStatus
+	23, // 25: stixhub.v1.LookupMatch.valid_from:type_name -> google.protobuf.Timestamp
+	23, // 26: stixhub.v1.LookupMatch.valid_until:type_name -> google.protobuf.Timestamp
+	23, // 27: stixhub.v1.LookupMatch.modified:type_name -> google.protobuf.Timestamp
+	23, // 28: stixhub.v1.LookupMatch.accepted_at:type_name -> google.protobuf.Timestamp
+	3,  // 29: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
+	9,  // 30: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
+	16, // 31: stixhub.v1.HubService.GetKeySet:input_type -> stixhub.v1.GetKeySetRequest
+	18, // 32: stixhub.v1.HubService.Lookup:input_type -> stixhub.v1.LookupRequest
+	4,  // 33: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
+	10, // 34: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
+	17, // 35: stixhub.v1.HubService.GetKeySet:output_type -> stixhub.v1.GetKeySetResponse
+	20, // 36: stixhub.v1.HubService.Lookup:output_type -> stixhub.v1.LookupResponse
+	33, // [33:37] is the sub-list for method output_type
+	29, // [29:33] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_hub_proto_init() }
@@ -1832,14 +1977,14 @@ func file_stixhub_v1_hub_proto_init() {
 		(*SubscribeResponse_Started)(nil),
 		(*SubscribeResponse_Delivery)(nil),
 	}
-	file_stixhub_v1_hub_proto_msgTypes[19].OneofWrappers = []any{}
+	file_stixhub_v1_hub_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_hub_proto_rawDesc), len(file_stixhub_v1_hub_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
