@@ -2,9 +2,9 @@ package server_test
 
 import (
 	"context"
-	"strings"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 

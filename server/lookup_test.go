@@ -16,9 +16,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/stixhub/stixhub/client"
-	"github.com/stixhub/stixhub/internal/marking"
 	"github.com/stixhub/stixhub/internal/extdef"
 	"github.com/stixhub/stixhub/internal/hubtest"
+	"github.com/stixhub/stixhub/internal/marking"
 	"github.com/stixhub/stixhub/internal/pki"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
