@@ -92,12 +92,14 @@ func SignObject(ctx context.Context, s Signer, obj json.RawMessage) (*stixhubv1.
 
 // PublishSigned publishes objects already signed, in batches of at most
 // MaxBatch, and returns one result per object with Index set to its position
-// in objs.
+// in objs. A batch the hub refuses for the member's rate limit (nothing of
+// it stored) is sent again after the wait the hub names, as long as ctx
+// allows.
 func (c *Client) PublishSigned(ctx context.Context, objs ...*stixhubv1.SignedObject) ([]*PublishResult, error) {
 	results := make([]*PublishResult, 0, len(objs))
 	for start := 0; start < len(objs); start += MaxBatch {
 		end := min(start+MaxBatch, len(objs))
-		resp, err := c.hub.Publish(ctx, &stixhubv1.PublishRequest{Objects: objs[start:end]})
+		resp, err := publishPaced(ctx, c.hub, &stixhubv1.PublishRequest{Objects: objs[start:end]})
 		if err != nil {
 			return results, err
 		}

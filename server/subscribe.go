@@ -39,6 +39,8 @@ func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1
 	case errors.Is(context.Cause(ctx), errSuspended):
 		h.log.InfoContext(ctx, "subscribe cut: member suspended", "member", p.MemberID)
 		return status.Error(codes.PermissionDenied, auth.ErrSuspendedMessage)
+	case errors.Is(context.Cause(ctx), errNotSubscriber):
+		return status.Error(codes.PermissionDenied, "the subscriber role was withdrawn; ask the hub operator")
 	case h.streamsCtx.Err() != nil:
 		return status.Error(codes.Unavailable, "hub is shutting down; resume from your last cursor")
 	case stream.Context().Err() != nil:
