@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -120,6 +121,36 @@ func taxiiGet(t *testing.T, hub *hubtest.Hub, certFile, keyFile, path string) (i
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, body, err
+}
+
+// taxiiDo sends one TAXII request with a bearer token (and body, as a
+// TAXII envelope, when not nil).
+func taxiiDo(t *testing.T, hub *hubtest.Hub, method, path, token string, body []byte) (int, http.Header, []byte, error) {
+	t.Helper()
+	caPEM, err := os.ReadFile(hub.CAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13}}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequest(method, "https://"+hub.TAXIIAddr().String()+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+	}
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b, err
 }
 
 func TestMemberCertificateWorksForPublishSubscribeAndTAXII(t *testing.T) {
