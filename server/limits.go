@@ -13,6 +13,7 @@ import (
 
 	"github.com/stixhub/stixhub/internal/auth"
 	"github.com/stixhub/stixhub/internal/limit"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
 // Per-member limits. Each node keeps its own buckets: on a cluster of N
@@ -106,4 +107,19 @@ func (h *Hub) limitStream() grpc.StreamServerInterceptor {
 		}
 		return handler(srv, ss)
 	}
+}
+
+// sizeLimit is the status of a request over a size limit:
+// ResourceExhausted (as gRPC's own message size limit), with the limit as
+// a BadRequest field violation.
+func sizeLimit(msg string, vs ...*stixhubv1.FieldViolation) error {
+	st := status.New(codes.ResourceExhausted, msg)
+	br := &errdetails.BadRequest{}
+	for _, v := range vs {
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+	}
+	if withDetails, err := st.WithDetails(br); err == nil {
+		st = withDetails
+	}
+	return st.Err()
 }
