@@ -58,7 +58,7 @@ created_by_ref must name it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if tokenOut == "" && certDir == "" {
-				return errors.New("--token-out or --cert-out is required: the token is shown only once")
+				return errors.New("--token-out is required, or --cert-out for a member that authenticates with a client certificate: the token is shown only once")
 			}
 			var certs *certOut
 			if certDir != "" {

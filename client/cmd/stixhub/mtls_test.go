@@ -44,7 +44,7 @@ func TestMemberCertificateCommands(t *testing.T) {
 	certDir := file("bank-a")
 	op := []string{"--ca-file", hub.CAFile(), "--token-file", opTok}
 
-	fails("--token-out or --cert-out", append(op, "admin", "member", "add", "--name", "Nowhere",
+	fails("--token-out is required, or --cert-out", append(op, "admin", "member", "add", "--name", "Nowhere",
 		"--identity", "identity--11111111-2222-4333-8444-555555555555")...)
 	bank := first(must(append(op, "admin", "member", "add", "--name", "Bank A",
 		"--identity", "identity--81cade27-7df8-4730-836b-62d880e6d9d3", "--cert-out", certDir, "--roles", "publisher,subscriber")...))
