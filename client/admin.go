@@ -21,9 +21,14 @@ type Admin struct {
 func (c *Client) Admin() *Admin { return &Admin{c: c.admin} }
 
 // CreateMember admits a member and returns it with its token. The token is
-// shown only once.
-func (a *Admin) CreateMember(ctx context.Context, name, identity string) (*stixhubv1.Member, string, error) {
-	resp, err := a.c.CreateMember(ctx, &stixhubv1.CreateMemberRequest{Name: name, Identity: identity})
+// shown only once. roles ("publisher", "subscriber", "operator") default to
+// publisher and subscriber.
+func (a *Admin) CreateMember(ctx context.Context, name, identity string, roles ...string) (*stixhubv1.Member, string, error) {
+	rs, err := roleProtos(roles)
+	if err != nil {
+		return nil, "", err
+	}
+	resp, err := a.c.CreateMember(ctx, &stixhubv1.CreateMemberRequest{Name: name, Identity: identity, Roles: rs})
 	if err != nil {
 		return nil, "", err
 	}

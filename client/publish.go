@@ -106,7 +106,9 @@ func SignObject(ctx context.Context, s Signer, obj json.RawMessage) (*stixhubv1.
 
 // PublishSigned publishes objects already signed, in batches of at most
 // MaxBatch, and returns one result per object with Index set to its position
-// in objs.
+// in objs. A batch the hub refuses for the member's rate limit (nothing of
+// it stored) is sent again after the wait the hub names, as long as ctx
+// allows.
 func (c *Client) PublishSigned(ctx context.Context, objs ...*stixhubv1.SignedObject) ([]*PublishResult, error) {
 	return c.PublishSignedTo(ctx, Audience{}, objs...)
 }
@@ -116,7 +118,7 @@ func (c *Client) PublishSignedTo(ctx context.Context, to Audience, objs ...*stix
 	results := make([]*PublishResult, 0, len(objs))
 	for start := 0; start < len(objs); start += MaxBatch {
 		end := min(start+MaxBatch, len(objs))
-		resp, err := c.hub.Publish(ctx, &stixhubv1.PublishRequest{Objects: objs[start:end], Groups: to.Groups, Recipients: to.Recipients})
+		resp, err := publishPaced(ctx, c.hub, &stixhubv1.PublishRequest{Objects: objs[start:end], Groups: to.Groups, Recipients: to.Recipients})
 		if err != nil {
 			return results, err
 		}

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stixhub/stixhub/internal/auth"
 	"github.com/stixhub/stixhub/internal/registry"
 	"github.com/stixhub/stixhub/internal/store"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
@@ -25,6 +26,9 @@ type adminService struct {
 // failure to record it is logged loudly but does not undo it.
 func (s *adminService) audit(ctx context.Context, action, target string, detail map[string]string) {
 	actor := "operator"
+	if pr, ok := auth.FromContext(ctx); ok && pr.MemberID != "" {
+		actor = pr.MemberID // a member with the operator role
+	}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		actor += "@" + p.Addr.String()
 	}
@@ -37,12 +41,20 @@ func (s *adminService) CreateMember(ctx context.Context, req *stixhubv1.CreateMe
 	if err := validateCreateMember(req); err != nil {
 		return nil, err
 	}
-	m, token, err := s.hub.registry.CreateMember(ctx, req.GetName(), req.GetIdentity())
+	roles, err := rolesFromProto(req.GetRoles(), true)
+	if err != nil {
+		return nil, err
+	}
+	var opts []registry.MemberOption
+	if roles != nil {
+		opts = append(opts, registry.WithRoles(roles...))
+	}
+	m, token, err := s.hub.registry.CreateMember(ctx, req.GetName(), req.GetIdentity(), opts...)
 	if err != nil {
 		return nil, rpcError(ctx, s.hub.log, "create member", err)
 	}
 	s.hub.log.InfoContext(ctx, "admin: member created", "member", m.ID, "name", m.Name, "identity", m.Identity)
-	s.audit(ctx, "member.create", m.ID, map[string]string{"name": m.Name, "identity": m.Identity})
+	s.audit(ctx, "member.create", m.ID, map[string]string{"name": m.Name, "identity": m.Identity, "roles": rolesString(m.EffectiveRoles())})
 	return &stixhubv1.CreateMemberResponse{Member: memberProto(m), Token: token}, nil
 }
 
@@ -229,7 +241,7 @@ func (h *Hub) keySet(memberID string) ([]*stixhubv1.Key, []*stixhubv1.HubKey) {
 
 func memberProto(m registry.Member) *stixhubv1.Member {
 	p := &stixhubv1.Member{Id: m.ID, Name: m.Name, Identity: m.Identity, CreatedAt: timestamppb.New(m.CreatedAt),
-		Suspended: m.Suspended, TaxiiUnsigned: m.TaxiiUnsigned}
+		Suspended: m.Suspended, TaxiiUnsigned: m.TaxiiUnsigned, Roles: rolesProto(m)}
 	if m.Suspended {
 		p.SuspendedAt = timestamppb.New(m.SuspendedAt)
 	}

@@ -25,10 +25,12 @@ import (
 	"github.com/stixhub/stixhub/internal/auth"
 	"github.com/stixhub/stixhub/internal/broker"
 	"github.com/stixhub/stixhub/internal/extdef"
+	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/pki"
 	"github.com/stixhub/stixhub/internal/registry"
 	"github.com/stixhub/stixhub/internal/screen"
 	"github.com/stixhub/stixhub/internal/store"
+	"github.com/stixhub/stixhub/internal/taxii"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
@@ -81,6 +83,16 @@ type Config struct {
 	// "clear", "green", "amber" (the default: the publisher's groups),
 	// "amber+strict" or "red" (the publisher and named recipients only).
 	DefaultTLP string
+	// ClientCAFile names extra CA certificates (PEM) whose client
+	// certificates identify members, besides the hub's own CA (see
+	// mtls.go).
+	ClientCAFile string
+	// Limits are the per-member rate limits; a zero rate is no limit.
+	// DefaultConfig sets DefaultLimits.
+	Limits limit.Config
+	// TAXIIMaxContentLength is the largest TAXII request body, in bytes.
+	// Default 10 MiB.
+	TAXIIMaxContentLength int
 }
 
 // DefaultConfig returns the configuration of a single-node hub in dataDir.
@@ -95,6 +107,9 @@ func DefaultConfig(dataDir string) Config {
 		MaxMessageBytes: 64 << 20,
 		ShutdownTimeout: 15 * time.Second,
 		Logger:          slog.Default(),
+		Limits:          DefaultLimits(),
+
+		TAXIIMaxContentLength: taxii.DefaultMaxContentLength,
 	}
 }
 
@@ -139,6 +154,10 @@ type Hub struct {
 	closeOnce     sync.Once
 
 	taxii *taxiiNode // nil when TAXII is off
+
+	memberCA    *pki.CA        // signs member client certificates
+	serverCAPEM []byte         // what verifies the server certificate, when the hub issued it
+	limits      *limit.Limiter // per-member rate limits
 }
 
 // Start prepares the data directory, connects to NATS, opens the registry and
@@ -192,6 +211,12 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	}
 	tlsConf, err := h.setupTLS()
 	if err != nil {
+		return nil, err
+	}
+	if err := h.setupMemberTLS(tlsConf); err != nil {
+		return nil, err
+	}
+	if err := h.setupLimits(); err != nil {
 		return nil, err
 	}
 	if cfg.NATSURL == "" {
@@ -292,10 +317,10 @@ func (h *Hub) serve(tlsConf *tls.Config) error {
 	h.streamsCtx, h.cancelStreams = context.WithCancel(context.Background())
 	pol := auth.Policy{
 		Methods: map[string]auth.Rule{
-			stixhubv1.HubService_Publish_FullMethodName:   auth.MemberOnly,
-			stixhubv1.HubService_Subscribe_FullMethodName: auth.MemberOnly,
+			stixhubv1.HubService_Publish_FullMethodName:   auth.PublisherOnly,
+			stixhubv1.HubService_Subscribe_FullMethodName: auth.SubscriberOnly,
 			stixhubv1.HubService_GetKeySet_FullMethodName: auth.MemberOnly,
-			stixhubv1.HubService_Lookup_FullMethodName:    auth.MemberOnly,
+			stixhubv1.HubService_Lookup_FullMethodName:    auth.SubscriberOnly,
 		},
 		Prefixes: map[string]auth.Rule{
 			"/stixhub.v1.AdminService/":                  auth.OperatorOnly,
@@ -309,9 +334,10 @@ func (h *Hub) serve(tlsConf *tls.Config) error {
 		grpc.MaxRecvMsgSize(h.cfg.MaxMessageBytes),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		// Order: logging -> auth -> recovery (recovery closest to the handler).
-		grpc.ChainUnaryInterceptor(logUnary(h.log), auth.UnaryInterceptor(h.registry, pol), recoverUnary(h.log)),
-		grpc.ChainStreamInterceptor(logStream(h.log), auth.StreamInterceptor(h.registry, pol), recoverStream(h.log)),
+		// Order: logging -> auth -> rate limits -> recovery (recovery
+		// closest to the handler).
+		grpc.ChainUnaryInterceptor(logUnary(h.log), auth.UnaryInterceptor(h.registry, pol), h.limitUnary(), recoverUnary(h.log)),
+		grpc.ChainStreamInterceptor(logStream(h.log), auth.StreamInterceptor(h.registry, pol), h.limitStream(), recoverStream(h.log)),
 	)
 	stixhubv1.RegisterHubServiceServer(h.grpc, &hubService{hub: h})
 	stixhubv1.RegisterAdminServiceServer(h.grpc, &adminService{hub: h})

@@ -204,13 +204,18 @@ func (s *memberStreams) add(memberID string, cancel context.CancelCauseFunc) fun
 
 // memberChanged is the registry's OnMemberChange hook.
 func (s *memberStreams) memberChanged(m registry.Member) {
-	if !m.Suspended {
+	cause := errSuspended
+	switch {
+	case m.Suspended:
+	case !m.HasRole(registry.RoleSubscriber):
+		cause = errNotSubscriber
+	default:
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for h := range s.byID[m.ID] {
-		h.cancel(errSuspended)
+		h.cancel(cause)
 	}
 }
 

@@ -52,6 +52,9 @@ func (s *hubService) Publish(ctx context.Context, req *stixhubv1.PublishRequest)
 	if err := validatePublishRequest(req, h.cfg.MaxBatch); err != nil {
 		return nil, err
 	}
+	if err := h.chargeObjects(p.MemberID, len(req.GetObjects())); err != nil {
+		return nil, err // the whole batch, before any work: nothing stored
+	}
 	member, ok := h.registry.Member(p.MemberID)
 	if !ok {
 		return nil, status.Error(codes.PermissionDenied, "member not found")

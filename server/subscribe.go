@@ -42,6 +42,8 @@ func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1
 	case errors.Is(context.Cause(ctx), errAccessChanged):
 		h.log.InfoContext(ctx, "subscribe cut: member left a sharing group", "member", p.MemberID)
 		return status.Error(codes.Aborted, "your sharing groups changed; resume from your last cursor")
+	case errors.Is(context.Cause(ctx), errNotSubscriber):
+		return status.Error(codes.PermissionDenied, "the subscriber role was withdrawn; ask the hub operator")
 	case h.streamsCtx.Err() != nil:
 		return status.Error(codes.Unavailable, "hub is shutting down; resume from your last cursor")
 	case stream.Context().Err() != nil:

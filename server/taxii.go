@@ -80,6 +80,9 @@ func (h *Hub) startTAXII(ctx context.Context, tlsConf *tls.Config) error {
 		May:       h.taxiiMayRead,
 		CanWrite:  func(m registry.Member) bool { return m.TaxiiUnsigned },
 		Logger:    h.log,
+
+		Limiter:          h.limits,
+		MaxContentLength: h.cfg.TAXIIMaxContentLength,
 	})
 	if t.listener, err = net.Listen("tcp", h.cfg.TAXIIAddr); err != nil {
 		return fmt.Errorf("TAXII: listen on %s: %w", h.cfg.TAXIIAddr, err)

@@ -27,7 +27,7 @@ func validatePublishRequest(req *stixhubv1.PublishRequest, maxBatch int) error {
 	case n == 0:
 		return invalidArgument("empty batch", violation("objects", "at least one object required"))
 	case n > maxBatch:
-		return invalidArgument("batch too large", violation("objects", fmt.Sprintf("at most %d objects per request, got %d", maxBatch, n)))
+		return sizeLimit("batch too large; nothing was stored", violation("objects", fmt.Sprintf("at most %d objects per request (--max-batch), got %d", maxBatch, n)))
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/stixhub/stixhub/client"
+	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/sign"
 	"github.com/stixhub/stixhub/server"
 )
@@ -52,6 +53,10 @@ func Start(t testing.TB, mod ...func(*server.Config)) *Hub {
 	t.Cleanup(func() { _ = h.Hub.Shutdown(context.Background()) })
 	return h
 }
+
+// NoLimits turns the per-member rate limits off, for tests that load a hub
+// harder than one member may.
+func NoLimits(cfg *server.Config) { cfg.Limits = limit.Config{} }
 
 // Logger returns the logger test hubs use.
 func Logger() *slog.Logger {

@@ -79,6 +79,9 @@ type Member struct {
 	// TaxiiUnsigned allows the member to post unsigned objects over TAXII,
 	// which the hub then attests (see SetTaxiiUnsigned).
 	TaxiiUnsigned bool `json:"taxii_unsigned,omitempty"`
+	// Roles says what the member may do (see roles.go); empty means
+	// publisher and subscriber, as members had before roles existed.
+	Roles []Role `json:"roles,omitempty"`
 }
 
 // Key is a member's Ed25519 public key and its validity.
@@ -373,12 +376,17 @@ func HashToken(token string) string {
 // CreateMember admits a member with a new token. The identity must be a STIX
 // identity id not claimed by another member. The token is returned once; only
 // its hash is stored.
-func (r *Registry) CreateMember(ctx context.Context, name, identity string) (Member, string, error) {
+func (r *Registry) CreateMember(ctx context.Context, name, identity string, opts ...MemberOption) (Member, string, error) {
 	m := Member{
 		ID:        "member--" + uuid.NewString(),
 		Name:      name,
 		Identity:  identity,
 		CreatedAt: r.cfg.Now().UTC(),
+	}
+	for _, o := range opts {
+		if err := o(&m); err != nil {
+			return Member{}, "", err
+		}
 	}
 	token, err := NewToken()
 	if err != nil {

@@ -76,7 +76,9 @@ type Config struct {
 	// MaxContentLength is the largest request body. Default
 	// DefaultMaxContentLength.
 	MaxContentLength int
-	Logger           *slog.Logger
+	// Limiter applies per-member rate limits; nil means none.
+	Limiter Limiter
+	Logger  *slog.Logger
 }
 
 // Handler serves TAXII 2.1.
@@ -126,7 +128,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Debug("taxii", "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start))
 	}()
 	w = sw
-	p, ok := h.authenticate(r)
+	p, ok, certErr := h.authenticate(r)
+	if certErr != nil {
+		writeError(w, http.StatusUnauthorized, "Authentication failed", certErr.Error())
+		return
+	}
 	if !ok {
 		w.Header().Add("WWW-Authenticate", `Basic realm="stixhub TAXII", charset="UTF-8"`)
 		w.Header().Add("WWW-Authenticate", `Bearer realm="stixhub TAXII"`)
@@ -165,13 +171,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "Unknown member", "the token's member is not admitted")
 		return
 	}
+	if !permitted(w, m, route, r.Method) || !h.chargeRequest(w, m.ID) {
+		return
+	}
 	handle(h, &request{w: w, r: r, member: m, p: p}, args)
 }
 
 // authenticate reads HTTP Basic (the password, or the user name when the
-// password is empty, is the token) or Bearer credentials.
-func (h *Handler) authenticate(r *http.Request) (registry.Principal, bool) {
+// password is empty, is the token) or Bearer credentials; without an
+// Authorization header, the connection's client certificate. err says why
+// a client certificate names no member.
+func (h *Handler) authenticate(r *http.Request) (registry.Principal, bool, error) {
 	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return h.certificatePrincipal(r)
+	}
+	p, ok := h.tokenPrincipal(auth)
+	return p, ok, nil
+}
+
+func (h *Handler) tokenPrincipal(auth string) (registry.Principal, bool) {
 	scheme, cred, ok := strings.Cut(auth, " ")
 	if !ok {
 		return registry.Principal{}, false
@@ -388,7 +407,8 @@ type collectionResource struct {
 
 func (h *Handler) resource(c *Collection, m registry.Member) collectionResource {
 	return collectionResource{ID: c.ID, Title: c.Title, Description: c.Description, Alias: c.Alias,
-		CanRead: true, CanWrite: h.cfg.CanWrite(m), MediaTypes: []string{STIXMediaType}}
+		CanRead: m.HasRole(registry.RoleSubscriber), CanWrite: h.cfg.CanWrite(m) && m.HasRole(registry.RolePublisher),
+		MediaTypes: []string{STIXMediaType}}
 }
 
 // Collections (section 5.1).
@@ -647,6 +667,9 @@ func (h *Handler) postObjects(rq *request, args []string) {
 	if raw, ok := env["objects"]; !ok || json.Unmarshal(raw, &objects) != nil || len(objects) == 0 {
 		writeError(rq.w, http.StatusUnprocessableEntity, "Unprocessable envelope", "the envelope must have an \"objects\" list with at least one object")
 		return
+	}
+	if !h.chargeObjects(rq.w, rq.member.ID, len(objects)) {
+		return // the whole envelope, before any work: nothing stored
 	}
 	requested := time.Now().UTC()
 	st := &StatusResource{ID: uuid.NewString(), Status: "complete", RequestTimestamp: requested.Format(timeFormat), TotalCount: len(objects)}

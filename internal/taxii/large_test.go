@@ -23,7 +23,7 @@ func TestPageThroughOneHundredThousandObjects(t *testing.T) {
 		t.Skip("loads 1e5 objects (about a minute on two cores)")
 	}
 	const n, batch = 100_000, 1000
-	hub := hubtest.Start(t)
+	hub := hubtest.Start(t, hubtest.NoLimits)
 	bank := hub.AddMember(t, "Bank A")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

@@ -118,7 +118,7 @@ func TestNextIsBoundToMemberAndQuery(t *testing.T) {
 // every object is seen exactly once, in the order added, none skipped
 // (date_added has no ties).
 func TestPagingWhilePublishing(t *testing.T) {
-	hub := hubtest.Start(t)
+	hub := hubtest.Start(t, hubtest.NoLimits)
 	bank := hub.AddMember(t, "Bank A")
 	gc := hub.Client(t, bank)
 	c := taxiiClient(t, hub, bank.Token)

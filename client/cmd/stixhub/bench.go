@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixhub/stixhub/client"
+	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 	"github.com/stixhub/stixhub/server"
@@ -92,6 +93,7 @@ func runIngest(ctx context.Context, c *conn, o ingestOpts, stdout, stderr io.Wri
 			dir = tmp
 		}
 		cfg := server.DefaultConfig(dir)
+		cfg.Limits = limit.Config{} // measure the hub, not the per-member rate limits
 		cfg.GRPCAddr = "127.0.0.1:0"
 		cfg.TAXIIAddr = "off" // measure the publish path alone, as before TAXII
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

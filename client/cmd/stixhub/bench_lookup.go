@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixhub/stixhub/client"
+	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 	"github.com/stixhub/stixhub/server"
@@ -87,6 +88,7 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 			dir = tmp
 		}
 		cfg := server.DefaultConfig(dir)
+		cfg.Limits = limit.Config{} // measure the hub, not the per-member rate limits
 		cfg.GRPCAddr = "127.0.0.1:0"
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		hub, err := server.Start(ctx, cfg)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/stixhub/stixhub/client"
 	"github.com/stixhub/stixhub/internal/jsonscan"
+	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 	"github.com/stixhub/stixhub/server"
@@ -97,6 +98,7 @@ func runTAXIIBench(ctx context.Context, o taxiiBenchOpts, stdout, stderr io.Writ
 		dir = tmp
 	}
 	cfg := server.DefaultConfig(dir)
+	cfg.Limits = limit.Config{} // measure the hub, not the per-member rate limits
 	cfg.GRPCAddr = "127.0.0.1:0"
 	cfg.TAXIIAddr = "127.0.0.1:0"
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -19,20 +19,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateMember_FullMethodName      = "/stixhub.v1.AdminService/CreateMember"
-	AdminService_ListMembers_FullMethodName       = "/stixhub.v1.AdminService/ListMembers"
-	AdminService_AddKey_FullMethodName            = "/stixhub.v1.AdminService/AddKey"
-	AdminService_RevokeKey_FullMethodName         = "/stixhub.v1.AdminService/RevokeKey"
-	AdminService_RotateKey_FullMethodName         = "/stixhub.v1.AdminService/RotateKey"
-	AdminService_SuspendMember_FullMethodName     = "/stixhub.v1.AdminService/SuspendMember"
-	AdminService_ResumeMember_FullMethodName      = "/stixhub.v1.AdminService/ResumeMember"
-	AdminService_UpdateMember_FullMethodName      = "/stixhub.v1.AdminService/UpdateMember"
-	AdminService_CreateGroup_FullMethodName       = "/stixhub.v1.AdminService/CreateGroup"
-	AdminService_AddGroupMember_FullMethodName    = "/stixhub.v1.AdminService/AddGroupMember"
-	AdminService_RemoveGroupMember_FullMethodName = "/stixhub.v1.AdminService/RemoveGroupMember"
-	AdminService_ListGroups_FullMethodName        = "/stixhub.v1.AdminService/ListGroups"
-	AdminService_ListAudit_FullMethodName         = "/stixhub.v1.AdminService/ListAudit"
-	AdminService_ListKeys_FullMethodName          = "/stixhub.v1.AdminService/ListKeys"
+	AdminService_CreateMember_FullMethodName           = "/stixhub.v1.AdminService/CreateMember"
+	AdminService_ListMembers_FullMethodName            = "/stixhub.v1.AdminService/ListMembers"
+	AdminService_AddKey_FullMethodName                 = "/stixhub.v1.AdminService/AddKey"
+	AdminService_RevokeKey_FullMethodName              = "/stixhub.v1.AdminService/RevokeKey"
+	AdminService_RotateKey_FullMethodName              = "/stixhub.v1.AdminService/RotateKey"
+	AdminService_SuspendMember_FullMethodName          = "/stixhub.v1.AdminService/SuspendMember"
+	AdminService_ResumeMember_FullMethodName           = "/stixhub.v1.AdminService/ResumeMember"
+	AdminService_UpdateMember_FullMethodName           = "/stixhub.v1.AdminService/UpdateMember"
+	AdminService_CreateGroup_FullMethodName            = "/stixhub.v1.AdminService/CreateGroup"
+	AdminService_AddGroupMember_FullMethodName         = "/stixhub.v1.AdminService/AddGroupMember"
+	AdminService_RemoveGroupMember_FullMethodName      = "/stixhub.v1.AdminService/RemoveGroupMember"
+	AdminService_ListGroups_FullMethodName             = "/stixhub.v1.AdminService/ListGroups"
+	AdminService_ListAudit_FullMethodName              = "/stixhub.v1.AdminService/ListAudit"
+	AdminService_ListKeys_FullMethodName               = "/stixhub.v1.AdminService/ListKeys"
+	AdminService_IssueMemberCertificate_FullMethodName = "/stixhub.v1.AdminService/IssueMemberCertificate"
+	AdminService_SetMemberRoles_FullMethodName         = "/stixhub.v1.AdminService/SetMemberRoles"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -81,6 +83,14 @@ type AdminServiceClient interface {
 	// ListKeys lists member keys with their validity, and the hub's receipt
 	// keys: everything `stixhub verify` needs offline.
 	ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error)
+	// IssueMemberCertificate signs a TLS client certificate for a member from
+	// the hub's CA, for a certificate signing request made where the member's
+	// private key lives: the key never travels. The certificate names the
+	// member (URI SAN "stixhub:member:<member id>", common name the member id)
+	// and authenticates it on gRPC and TAXII without a token.
+	IssueMemberCertificate(ctx context.Context, in *IssueMemberCertificateRequest, opts ...grpc.CallOption) (*IssueMemberCertificateResponse, error)
+	// SetMemberRoles replaces a member's roles.
+	SetMemberRoles(ctx context.Context, in *SetMemberRolesRequest, opts ...grpc.CallOption) (*SetMemberRolesResponse, error)
 }
 
 type adminServiceClient struct {
@@ -231,6 +241,26 @@ func (c *adminServiceClient) ListKeys(ctx context.Context, in *ListKeysRequest, 
 	return out, nil
 }
 
+func (c *adminServiceClient) IssueMemberCertificate(ctx context.Context, in *IssueMemberCertificateRequest, opts ...grpc.CallOption) (*IssueMemberCertificateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IssueMemberCertificateResponse)
+	err := c.cc.Invoke(ctx, AdminService_IssueMemberCertificate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) SetMemberRoles(ctx context.Context, in *SetMemberRolesRequest, opts ...grpc.CallOption) (*SetMemberRolesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetMemberRolesResponse)
+	err := c.cc.Invoke(ctx, AdminService_SetMemberRoles_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -277,6 +307,14 @@ type AdminServiceServer interface {
 	// ListKeys lists member keys with their validity, and the hub's receipt
 	// keys: everything `stixhub verify` needs offline.
 	ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error)
+	// IssueMemberCertificate signs a TLS client certificate for a member from
+	// the hub's CA, for a certificate signing request made where the member's
+	// private key lives: the key never travels. The certificate names the
+	// member (URI SAN "stixhub:member:<member id>", common name the member id)
+	// and authenticates it on gRPC and TAXII without a token.
+	IssueMemberCertificate(context.Context, *IssueMemberCertificateRequest) (*IssueMemberCertificateResponse, error)
+	// SetMemberRoles replaces a member's roles.
+	SetMemberRoles(context.Context, *SetMemberRolesRequest) (*SetMemberRolesResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -328,6 +366,12 @@ func (UnimplementedAdminServiceServer) ListAudit(context.Context, *ListAuditRequ
 }
 func (UnimplementedAdminServiceServer) ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListKeys not implemented")
+}
+func (UnimplementedAdminServiceServer) IssueMemberCertificate(context.Context, *IssueMemberCertificateRequest) (*IssueMemberCertificateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IssueMemberCertificate not implemented")
+}
+func (UnimplementedAdminServiceServer) SetMemberRoles(context.Context, *SetMemberRolesRequest) (*SetMemberRolesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetMemberRoles not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -602,6 +646,42 @@ func _AdminService_ListKeys_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_IssueMemberCertificate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IssueMemberCertificateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).IssueMemberCertificate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_IssueMemberCertificate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).IssueMemberCertificate(ctx, req.(*IssueMemberCertificateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_SetMemberRoles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetMemberRolesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SetMemberRoles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SetMemberRoles_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SetMemberRoles(ctx, req.(*SetMemberRolesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -664,6 +744,14 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListKeys",
 			Handler:    _AdminService_ListKeys_Handler,
+		},
+		{
+			MethodName: "IssueMemberCertificate",
+			Handler:    _AdminService_IssueMemberCertificate_Handler,
+		},
+		{
+			MethodName: "SetMemberRoles",
+			Handler:    _AdminService_SetMemberRoles_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
