@@ -106,7 +106,7 @@ func refsOf(obj []byte) []string {
 		case '{':
 			it := jsonscan.NewObjectIter(v)
 			for it.Next() {
-				name := it.Name()
+				name, _ := jsonscan.String(it.Name()) // the raw name is quoted
 				switch {
 				case bytes.HasSuffix(name, []byte("_ref")):
 					add(it.Value())

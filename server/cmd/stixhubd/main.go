@@ -70,6 +70,7 @@ func run(args []string) error {
 	fs.Float64Var(&cfg.Limits.Objects.PerSecond, "rate-objects", d.Limits.Objects.PerSecond, "published objects per second per member (0: no limit)")
 	fs.IntVar(&cfg.Limits.Objects.Burst, "rate-objects-burst", d.Limits.Objects.Burst, "objects a member may publish at once before --rate-objects applies (at least --max-batch)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long a graceful shutdown may take")
+	fs.StringVar(&cfg.DefaultTLP, "default-tlp", "amber", "TLP for objects published without one: clear, green, amber (to the publisher's groups), amber+strict or red")
 	fs.StringVar(&cfg.Registry, "registry", server.RegistryNATS, "where member records live: nats (JetStream KV) or vault (Vault KV v2)")
 	fs.StringVar(&cfg.Vault.Addr, "vault-addr", "", "Vault address (default $VAULT_ADDR); the token comes from $VAULT_TOKEN or AppRole files")
 	fs.StringVar(&cfg.Vault.RoleIDFile, "vault-role-id-file", "", "log in to Vault with AppRole: file holding the role id")
