@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -21,10 +20,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stixhub/stixhub/client"
-	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
-	"github.com/stixhub/stixhub/server"
 )
 
 type lookupBenchOpts struct {
@@ -78,44 +75,23 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 	}
 	target := *c
 	if o.embedded {
-		dir := o.dataDir
-		if dir == "" {
-			tmp, err := os.MkdirTemp("", "stixhub-bench-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(tmp)
-			dir = tmp
-		}
-		cfg := server.DefaultConfig(dir)
-		cfg.Limits = limit.Config{} // measure the hub, not the per-member rate limits
-		cfg.GRPCAddr = "127.0.0.1:0"
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-		hub, err := server.Start(ctx, cfg)
+		hub, stop, err := benchHub(ctx, o.dataDir, "127.0.0.1:0", stderr)
 		if err != nil {
-			return fmt.Errorf("start in-process hub: %w", err)
+			return err
 		}
-		defer hub.Shutdown(context.Background())
+		defer stop()
 		target = conn{hub: hub.Addr().String(), caFile: hub.CAFile(), tokenFile: hub.OperatorTokenFile()}
-		fmt.Fprintf(stderr, "started in-process hub on %s (data %s)\n", target.hub, dir)
 	}
 	op, err := target.dial(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer op.Close()
-	identity := "identity--" + uuid.NewString()
-	m, token, err := op.Admin().CreateMember(ctx, "bench lookup "+time.Now().UTC().Format(time.RFC3339), identity)
-	if err != nil {
-		return fmt.Errorf("admit benchmark member: %w", err)
-	}
-	signer, err := sign.GenerateEd25519()
+	acct, err := benchMember(ctx, op, "bench lookup")
 	if err != nil {
 		return err
 	}
-	if _, err := op.Admin().AddKey(ctx, m.GetId(), signer.PublicKey()); err != nil {
-		return fmt.Errorf("add benchmark key: %w", err)
-	}
+	token, signer, identity := acct.Token, acct.Signer, acct.Identity
 	opts := []client.Option{client.WithToken(token), client.WithSigner(signer)}
 	if target.caFile != "" {
 		opts = append(opts, client.WithCAFile(target.caFile))

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,15 +19,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/stixhub/stixhub/client"
 	"github.com/stixhub/stixhub/internal/jsonscan"
-	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
-	"github.com/stixhub/stixhub/server"
 )
 
 type taxiiBenchOpts struct {
@@ -88,44 +84,23 @@ and reused: a later run with larger sizes only publishes the difference.`,
 }
 
 func runTAXIIBench(ctx context.Context, o taxiiBenchOpts, stdout, stderr io.Writer) error {
-	dir := o.dataDir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "stixhub-bench-taxii-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	cfg := server.DefaultConfig(dir)
-	cfg.Limits = limit.Config{} // measure the hub, not the per-member rate limits
-	cfg.GRPCAddr = "127.0.0.1:0"
-	cfg.TAXIIAddr = "127.0.0.1:0"
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	hub, err := server.Start(ctx, cfg)
+	hub, stop, err := benchHub(ctx, o.dataDir, "127.0.0.1:0", stderr)
 	if err != nil {
-		return fmt.Errorf("start in-process hub: %w", err)
+		return err
 	}
-	defer hub.Shutdown(context.Background())
-	fmt.Fprintf(stderr, "started in-process hub: gRPC %s, TAXII %s (data %s)\n", hub.Addr(), hub.TAXIIAddr(), dir)
+	defer stop()
+	fmt.Fprintf(stderr, "TAXII on %s\n", hub.TAXIIAddr())
 
 	op, err := client.New(ctx, hub.Addr().String(), client.WithCAFile(hub.CAFile()), client.WithTokenFile(hub.OperatorTokenFile()))
 	if err != nil {
 		return err
 	}
 	defer op.Close()
-	identity := "identity--" + uuid.NewString()
-	m, token, err := op.Admin().CreateMember(ctx, "bench taxii "+time.Now().UTC().Format(time.RFC3339), identity)
-	if err != nil {
-		return fmt.Errorf("admit benchmark member: %w", err)
-	}
-	signer, err := sign.GenerateEd25519()
+	acct, err := benchMember(ctx, op, "bench taxii")
 	if err != nil {
 		return err
 	}
-	if _, err := op.Admin().AddKey(ctx, m.GetId(), signer.PublicKey()); err != nil {
-		return fmt.Errorf("add benchmark key: %w", err)
-	}
+	token, signer, identity := acct.Token, acct.Signer, acct.Identity
 	pub, err := client.New(ctx, hub.Addr().String(), client.WithCAFile(hub.CAFile()), client.WithToken(token))
 	if err != nil {
 		return err
