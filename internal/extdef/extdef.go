@@ -17,6 +17,7 @@
 package extdef
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -55,6 +56,11 @@ func Builtin() []json.RawMessage {
 // definition of property extensions only, defines none. (A definition named
 // after a STIX 2.1 type changes nothing: validation never asks about those.)
 func DefinedType(obj []byte) (string, bool) {
+	// The hub asks this of every object it stores: skip the decode unless
+	// the object can be an extension-definition at all.
+	if !bytes.Contains(obj, []byte(`"extension-definition"`)) {
+		return "", false
+	}
 	var d struct {
 		Type           string   `json:"type"`
 		Name           string   `json:"name"`
