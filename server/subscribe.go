@@ -71,6 +71,10 @@ func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.Subsc
 			}
 			sent++
 			d.Suspect = h.suspect(d)
+			if sh := d.GetSharing(); len(sh.GetRefs()) > 0 {
+				// The reader has the references in the object itself.
+				d.Sharing = &stixhubv1.Sharing{Tlp: sh.GetTlp(), DefaultTlp: sh.GetDefaultTlp(), Groups: sh.GetGroups(), Recipients: sh.GetRecipients()}
+			}
 			return stream.Send(&stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Delivery{Delivery: d}})
 		})
 	return sent, err

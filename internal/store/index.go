@@ -90,12 +90,15 @@ func (x *index) sharingOf(id string) (string, *stixhubv1.Sharing, bool) {
 }
 
 // encodeSharing and decodeSharing are the HeaderSharing form of a Sharing:
-// base64 of its protobuf encoding.
+// base64 of its protobuf encoding, refs left out.
 func encodeSharing(sh *stixhubv1.Sharing) string {
 	if sh == nil {
 		return ""
 	}
-	b, _ := proto.Marshal(sh)
+	// Without refs: the header answers who may read this object when
+	// another one references it; its own references are in the body, and
+	// can be thousands (an ATT&CK collection lists every object).
+	b, _ := proto.Marshal(&stixhubv1.Sharing{Tlp: sh.GetTlp(), DefaultTlp: sh.GetDefaultTlp(), Groups: sh.GetGroups(), Recipients: sh.GetRecipients()})
 	return base64.RawStdEncoding.EncodeToString(b)
 }
 
