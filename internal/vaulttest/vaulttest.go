@@ -33,8 +33,27 @@ type Server struct {
 	t      testing.TB
 	cmd    *exec.Cmd
 	port   int
-	output *bytes.Buffer
+	output *syncBuffer
 	done   chan struct{}
+}
+
+// syncBuffer is the server's output: written by exec's copying goroutine,
+// read by the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 var (
@@ -114,7 +133,7 @@ func Start(t testing.TB) *Server {
 
 func (s *Server) start() {
 	s.t.Helper()
-	s.output = new(bytes.Buffer)
+	s.output = new(syncBuffer)
 	bin, _ := Binary()
 	s.cmd = exec.Command(bin, "server", "-dev",
 		"-dev-listen-address", fmt.Sprintf("127.0.0.1:%d", s.port),
