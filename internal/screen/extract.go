@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stixhub/stixhub/internal/jsonscan"
 	"github.com/stixhub/stixhub/internal/marking"
 	"github.com/stixhub/stixhub/internal/pattern"
 )
@@ -84,6 +85,63 @@ type head struct {
 	ObjectRefs  []string                  `json:"object_refs"`
 }
 
+// readHead decodes the top-level properties Read needs. The hub calls Read
+// for every stored object, so the common case goes through the shared
+// zero-allocation scanner; only observed-data's objects and object_refs are
+// decoded with encoding/json. Objects come from the stream, valid JSON with
+// one of each name; anything else is an error.
+func readHead(obj []byte) (head, error) {
+	var h head
+	if !jsonscan.Valid(obj) {
+		return h, errors.New("not valid JSON")
+	}
+	it := jsonscan.NewObjectIter(jsonscan.TrimSpace(obj))
+	str := func(dst *string, v []byte) error {
+		s, ok := jsonscan.String(v)
+		if !ok {
+			return fmt.Errorf("want a string, got %s", jsonscan.Kind(v))
+		}
+		*dst = string(s)
+		return nil
+	}
+	for it.Next() {
+		name, _ := jsonscan.String(it.Name())
+		v := it.Value()
+		var err error
+		switch string(name) {
+		case "type":
+			err = str(&h.Type, v)
+		case "id":
+			err = str(&h.ID, v)
+		case "modified":
+			err = str(&h.Modified, v)
+		case "valid_from":
+			err = str(&h.ValidFrom, v)
+		case "valid_until":
+			err = str(&h.ValidUntil, v)
+		case "pattern":
+			err = str(&h.Pattern, v)
+		case "pattern_type":
+			err = str(&h.PatternType, v)
+		case "revoked":
+			h.Revoked = string(v) == "true"
+		case "confidence":
+			var c int
+			if err = json.Unmarshal(v, &c); err == nil {
+				h.Confidence = &c
+			}
+		case "objects":
+			err = json.Unmarshal(v, &h.Objects)
+		case "object_refs":
+			err = json.Unmarshal(v, &h.ObjectRefs)
+		}
+		if err != nil {
+			return h, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return h, it.Err()
+}
+
 // anyType accepts every object type in patterns: the hub validated them
 // when it accepted the object, knowing the extension-defined types.
 var anyType = pattern.Options{ExtraTypes: func(string) bool { return true }}
@@ -107,8 +165,8 @@ var anyType = pattern.Options{ExtraTypes: func(string) bool { return true }}
 //
 // It returns ErrNotScreened for objects of other types.
 func Read(obj []byte) (*Object, error) {
-	var h head
-	if err := json.Unmarshal(obj, &h); err != nil {
+	h, err := readHead(obj)
+	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
 	o := &Object{ID: h.ID, Type: h.Type, Revoked: h.Revoked, Confidence: -1}
