@@ -67,6 +67,9 @@ func (c NATSClientConfig) natsOptions(log *slog.Logger) ([]nats.Option, error) {
 	log = log.With("component", "nats")
 	opts = append(opts,
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if nc.IsClosed() {
+				return // the hub closed it
+			}
 			log.Warn("disconnected from NATS; reconnecting", "err", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {

@@ -53,7 +53,9 @@ if [ ! -f "$dir/env" ]; then
   base="${STIXHUB_PORT_BASE:-}"
   if [ -z "$base" ]; then
     for _ in $(seq 50); do
-      b=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+      # Below the kernel's ephemeral range (ip_local_port_range, usually
+      # from 32768), so that no outgoing connection takes a port meanwhile.
+      b=$((10000 + RANDOM % 22000))
       if range_free "$b"; then base=$b; break; fi
     done
     [ -n "$base" ] || die "no free range of 13 ports found"

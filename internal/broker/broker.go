@@ -112,7 +112,9 @@ func Connect(ctx context.Context, urls string, opts ...nats.Option) (*Broker, er
 }
 
 func newBroker(ns *server.Server, nc *nats.Conn) (*Broker, error) {
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	// Acknowledgements lost with a NATS node must not stay pending forever
+	// (they count against the 4096): time them out like the store does.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(10*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}

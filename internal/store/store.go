@@ -510,8 +510,12 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 		futures = append(futures, f)
 	}
 
-	timeout := time.NewTimer(10 * time.Second)
-	defer timeout.Stop()
+	// One deadline for the whole group. A context, not a timer: once it
+	// expires its channel stays closed, so every later future gives up too
+	// (a timer's channel fires once, and the next lost acknowledgement, say
+	// from a NATS node that was killed, would be waited for forever).
+	ackCtx, cancelAcks := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelAcks()
 	var maxSeq uint64
 	for i, w := range writes {
 		if i >= len(futures) {
@@ -535,12 +539,13 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			maxSeq = max(maxSeq, ack.Sequence)
 		case err := <-futures[i].Err():
 			var apiErr *jetstream.APIError
-			if !errors.As(err, &apiErr) || apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence {
+			if !errors.As(err, &apiErr) || (apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence &&
+				apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequenceConstant) { // the code of R>1 streams
 				transient = true
 				s.cfg.Logger.Warn("stream refused object", "id", w.e.ID, "err", err)
 			}
 			failed = append(failed, w.item)
-		case <-timeout.C:
+		case <-ackCtx.Done():
 			failed = append(failed, w.item)
 			transient = true
 		}

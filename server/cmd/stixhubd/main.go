@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/stixhub/stixhub/server"
 )
@@ -50,6 +51,7 @@ func run(args []string) error {
 	cfg := d
 	var sans listFlag
 	var logLevel, logFormat string
+	var startTimeout time.Duration
 	fs.StringVar(&cfg.DataDir, "data-dir", d.DataDir, "directory for JetStream data, TLS material, operator token and hub key (created 0700)")
 	fs.StringVar(&cfg.GRPCAddr, "grpc-addr", d.GRPCAddr, "gRPC listen address")
 	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "server certificate (PEM); default: issued by the hub's own CA in <data-dir>/tls")
@@ -68,6 +70,7 @@ func run(args []string) error {
 	fs.IntVar(&cfg.MaxBatch, "max-batch", d.MaxBatch, "most objects per Publish call")
 	fs.IntVar(&cfg.MaxObjectBytes, "max-object-bytes", d.MaxObjectBytes, "largest STIX object accepted, in bytes")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus /metrics, /healthz and /readyz over HTTP on this address, e.g. 127.0.0.1:7702 (default: off)")
+	fs.DurationVar(&startTimeout, "start-timeout", 2*time.Minute, "with --nats-url: how long to wait at start for the NATS cluster to be reachable and serve JetStream")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long a graceful shutdown may take")
 	fs.StringVar(&cfg.Registry, "registry", server.RegistryNATS, "where member records live: nats (JetStream KV) or vault (Vault KV v2)")
 	fs.StringVar(&cfg.Vault.Addr, "vault-addr", "", "Vault address (default $VAULT_ADDR); the token comes from $VAULT_TOKEN or AppRole files")
@@ -109,7 +112,7 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	hub, err := server.Start(ctx, cfg)
+	hub, err := server.StartRetrying(ctx, cfg, startTimeout)
 	if err != nil {
 		return err
 	}
