@@ -198,6 +198,7 @@ type Store struct {
 	next uint64 // next stream sequence; appender goroutine only
 
 	tail *tail // nil for an exclusive store
+	head head  // cached last cursor, for stalled subscriptions
 }
 
 // item is one entry waiting in the appender.

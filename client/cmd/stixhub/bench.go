@@ -30,7 +30,7 @@ func newBenchCmd(c *conn) *cobra.Command {
 		Use:   "bench",
 		Short: "Load benchmarks against a hub",
 	}
-	cmd.AddCommand(newBenchIngestCmd(c))
+	cmd.AddCommand(newBenchIngestCmd(c), newBenchFanoutCmd(c))
 	return cmd
 }
 

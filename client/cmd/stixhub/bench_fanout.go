@@ -1,0 +1,378 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"github.com/stixhub/stixhub/client"
+	"github.com/stixhub/stixhub/internal/sign"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
+	"github.com/stixhub/stixhub/server"
+)
+
+type fanoutOpts struct {
+	subscribers int
+	rate        int
+	duration    time.Duration
+	batch       int
+	conns       int
+	embedded    bool
+	dataDir     string
+	hubMetrics  []string
+}
+
+func newBenchFanoutCmd(c *conn) *cobra.Command {
+	var o fanoutOpts
+	cmd := &cobra.Command{
+		Use:   "fanout",
+		Short: "Measure publish-to-delivery latency with many concurrent subscribers",
+		Long: `fanout opens --subscribers subscriptions (each on its own connection, as
+separate members would), publishes signed indicators at --rate objects per
+second for --duration in batches of --batch, and prints:
+
+  delivered     deliveries received, and whether every subscriber got every
+                accepted object exactly once, in order (loss=0 dup=0)
+  latency       p50, p99 and max from the start of the Publish call that
+                carried an object to its delivery at a subscriber
+  achieved_rate objects per second actually accepted
+  hub_rss       resident memory of the hub after the run, read from its
+                /metrics (--hub-metrics; for the in-process hub, not shown:
+                the process also holds the subscribers)
+
+Without --hub (or STIXHUB_HUB) it starts a hub in process on a temporary data
+directory; with --hub it targets that hub (several nodes comma-separated: the
+subscribers spread over them), admitting a benchmark member with the operator
+token.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.embedded = !cmd.Flags().Changed("hub") && os.Getenv("STIXHUB_HUB") == ""
+			return runFanout(cmd.Context(), c, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.subscribers, "subscribers", 100, "concurrent subscriptions, each on its own connection")
+	f.IntVar(&o.rate, "rate", 5000, "objects published per second")
+	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to publish")
+	f.IntVar(&o.batch, "batch", 50, "objects per Publish call")
+	f.IntVar(&o.conns, "conns", 4, "publishing connections (calls in flight at most)")
+	f.StringVar(&o.dataDir, "data-dir", "", "data directory for the in-process hub (default: a temporary directory, removed after)")
+	f.StringSliceVar(&o.hubMetrics, "hub-metrics", nil, "metrics URLs of the hub nodes (http://host:port/metrics), to report their resident memory")
+	return cmd
+}
+
+// delivery is one object received by one subscriber.
+type delivery struct {
+	cursor uint64
+	at     int64 // UnixNano
+}
+
+func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Writer) error {
+	if o.subscribers <= 0 || o.rate <= 0 || o.duration <= 0 || o.batch <= 0 || o.batch > 1000 || o.conns <= 0 {
+		return errors.New("--subscribers, --rate, --duration and --conns must be positive, --batch 1..1000")
+	}
+	target, stop, err := benchTarget(ctx, c, o.embedded, o.dataDir, stderr)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	identity, token, signer, err := benchMember(ctx, target)
+	if err != nil {
+		return err
+	}
+	n := int(int64(o.rate) * int64(o.duration) / int64(time.Second))
+	n -= n % o.batch
+	if n == 0 {
+		return errors.New("--rate x --duration is less than one batch")
+	}
+	fmt.Fprintf(stderr, "signing %d indicators...\n", n)
+	signed, err := signIndicators(ctx, signer, identity, n)
+	if err != nil {
+		return err
+	}
+	dial := func() (*client.Client, error) {
+		opts := []client.Option{client.WithToken(token)}
+		if target.caFile != "" {
+			opts = append(opts, client.WithCAFile(target.caFile))
+		}
+		return client.New(ctx, target.hub, opts...)
+	}
+
+	// Subscribers, each on its own connection, all started before the
+	// first publish.
+	fmt.Fprintf(stderr, "opening %d subscriptions...\n", o.subscribers)
+	subCtx, cancelSubs := context.WithCancel(ctx)
+	defer cancelSubs()
+	got := make([][]delivery, o.subscribers)
+	var started sync.WaitGroup
+	started.Add(o.subscribers)
+	var subWG sync.WaitGroup
+	subErrs := make(chan error, o.subscribers)
+	var received atomic.Int64
+	for i := range o.subscribers {
+		cl, err := dial()
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		got[i] = make([]delivery, 0, n)
+		var once sync.Once
+		subWG.Go(func() {
+			err := cl.Subscribe(subCtx, client.Now(), func(_ context.Context, d *client.Delivery) error {
+				got[i] = append(got[i], delivery{cursor: d.GetCursor(), at: time.Now().UnixNano()})
+				received.Add(1)
+				return nil
+			}, client.OnStart(func(uint64) { once.Do(started.Done) }))
+			if err != nil && subCtx.Err() == nil {
+				subErrs <- err
+			}
+		})
+	}
+	waitStarted := make(chan struct{})
+	go func() { started.Wait(); close(waitStarted) }()
+	select {
+	case <-waitStarted:
+	case err := <-subErrs:
+		return fmt.Errorf("subscribe: %s", describe(err))
+	case <-time.After(60 * time.Second):
+		return errors.New("subscriptions did not start within 60s")
+	}
+
+	pubs := make([]*client.Client, o.conns)
+	for i := range pubs {
+		if pubs[i], err = dial(); err != nil {
+			return err
+		}
+		defer pubs[i].Close()
+		if err := pubs[i].Ping(ctx); err != nil {
+			return err
+		}
+	}
+
+	// Publish on schedule: batch k leaves at start + k*batch/rate. Each
+	// accepted cursor remembers when its Publish call began.
+	fmt.Fprintf(stderr, "publishing %d objects at %d/s in batches of %d...\n", n, o.rate, o.batch)
+	sentAt := make(map[uint64]int64, n)
+	var sentMu sync.Mutex
+	var accepted, other atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
+	batches := make(chan int)
+	var pubWG sync.WaitGroup
+	for _, cl := range pubs {
+		pubWG.Go(func() {
+			for lo := range batches {
+				t0 := time.Now().UnixNano()
+				rs, err := cl.PublishSigned(ctx, signed[lo:lo+o.batch]...)
+				if err != nil {
+					errOnce.Do(func() { firstErr = err })
+					continue
+				}
+				sentMu.Lock()
+				for _, r := range rs {
+					if r.GetOutcome() == stixhubv1.Outcome_OUTCOME_ACCEPTED {
+						sentAt[r.GetCursor()] = t0
+						accepted.Add(1)
+					} else {
+						other.Add(1)
+					}
+				}
+				sentMu.Unlock()
+			}
+		})
+	}
+	start := time.Now()
+	interval := time.Duration(int64(time.Second) * int64(o.batch) / int64(o.rate))
+	for k := 0; k*o.batch < n; k++ {
+		if d := time.Until(start.Add(time.Duration(k) * interval)); d > 0 {
+			time.Sleep(d)
+		}
+		batches <- k * o.batch
+	}
+	close(batches)
+	pubWG.Wait()
+	pubElapsed := time.Since(start)
+	if firstErr != nil {
+		return fmt.Errorf("publish: %s", describe(firstErr))
+	}
+	if other.Load() > 0 {
+		return fmt.Errorf("%d objects were not accepted; the figures would be meaningless", other.Load())
+	}
+
+	// Wait for every subscriber to receive every accepted object.
+	want := accepted.Load() * int64(o.subscribers)
+	deadline := time.Now().Add(60 * time.Second)
+	for received.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	drained := time.Since(start)
+	cancelSubs()
+	subWG.Wait()
+	select {
+	case err := <-subErrs:
+		return fmt.Errorf("subscribe: %s", describe(err))
+	default:
+	}
+
+	var lost, dups, foreign int
+	lat := make([]int64, 0, want)
+	for _, g := range got {
+		seen := make(map[uint64]bool, len(g))
+		var last uint64
+		for _, d := range g {
+			t0, ok := sentAt[d.cursor]
+			switch {
+			case !ok:
+				foreign++ // not ours (another publisher on a shared hub)
+				continue
+			case seen[d.cursor] || d.cursor <= last:
+				dups++
+				continue
+			}
+			seen[d.cursor], last = true, d.cursor
+			lat = append(lat, d.at-t0)
+		}
+		lost += len(sentAt) - len(seen)
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return time.Duration(lat[min(len(lat)-1, int(p*float64(len(lat))))])
+	}
+	fmt.Fprintf(stdout, "machine: %s, %d CPUs, GOMAXPROCS=%d, %s %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "hub: %s\n", map[bool]string{true: "in-process (embedded NATS, same machine)", false: target.hub}[o.embedded])
+	fmt.Fprintf(stdout, "subscribers=%d rate=%d/s batch=%d objects=%d\n", o.subscribers, o.rate, o.batch, accepted.Load())
+	fmt.Fprintf(stdout, "achieved_rate=%.0f objects/s (publishing took %.2fs; all delivered after %.2fs)\n", float64(accepted.Load())/pubElapsed.Seconds(), pubElapsed.Seconds(), drained.Seconds())
+	fmt.Fprintf(stdout, "delivered=%d of %d loss=%d dup=%d other=%d\n", len(lat), want, lost, dups, foreign)
+	fmt.Fprintf(stdout, "latency p50=%v p99=%v max=%v\n", pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
+	for _, u := range o.hubMetrics {
+		rss, err := scrapeRSS(ctx, u)
+		if err != nil {
+			fmt.Fprintf(stdout, "hub_rss %s: %v\n", u, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "hub_rss %s = %.1f MiB\n", u, float64(rss)/(1<<20))
+	}
+	if lost > 0 || dups > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("%d deliveries lost, %d duplicated", lost, dups)}
+	}
+	return nil
+}
+
+// benchTarget returns the hub to benchmark: the one of the connection flags,
+// or one started in process on a temporary data directory.
+func benchTarget(ctx context.Context, c *conn, embedded bool, dataDir string, stderr io.Writer) (conn, func(), error) {
+	if !embedded {
+		return *c, func() {}, nil
+	}
+	var cleanup []func()
+	stop := func() {
+		for _, f := range slices.Backward(cleanup) {
+			f()
+		}
+	}
+	if dataDir == "" {
+		tmp, err := os.MkdirTemp("", "stixhub-bench-")
+		if err != nil {
+			return conn{}, nil, err
+		}
+		cleanup = append(cleanup, func() { os.RemoveAll(tmp) })
+		dataDir = tmp
+	}
+	cfg := server.DefaultConfig(dataDir)
+	cfg.GRPCAddr = "127.0.0.1:0"
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	hub, err := server.Start(ctx, cfg)
+	if err != nil {
+		stop()
+		return conn{}, nil, fmt.Errorf("start in-process hub: %w", err)
+	}
+	cleanup = append(cleanup, func() { _ = hub.Shutdown(context.Background()) })
+	fmt.Fprintf(stderr, "started in-process hub on %s (data %s)\n", hub.Addr(), dataDir)
+	return conn{hub: hub.Addr().String(), caFile: hub.CAFile(), tokenFile: hub.OperatorTokenFile()}, stop, nil
+}
+
+// benchMember admits a benchmark member with a fresh key.
+func benchMember(ctx context.Context, target conn) (identity, token string, signer *sign.Ed25519Signer, err error) {
+	op, err := target.dial(ctx, true)
+	if err != nil {
+		return "", "", nil, err
+	}
+	defer op.Close()
+	identity = "identity--" + uuid.NewString()
+	m, token, err := op.Admin().CreateMember(ctx, "bench "+time.Now().UTC().Format(time.RFC3339), identity)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("admit benchmark member: %w", err)
+	}
+	if signer, err = sign.GenerateEd25519(); err != nil {
+		return "", "", nil, err
+	}
+	if _, err := op.Admin().AddKey(ctx, m.GetId(), signer.PublicKey()); err != nil {
+		return "", "", nil, fmt.Errorf("add benchmark key: %w", err)
+	}
+	// On a cluster, every node must know the member before it is used; the
+	// registry watch brings it to the others within moments.
+	for _, addr := range strings.Split(target.hub, ",") {
+		opts := []client.Option{client.WithToken(token)}
+		if target.caFile != "" {
+			opts = append(opts, client.WithCAFile(target.caFile))
+		}
+		addr = strings.TrimSpace(addr)
+		cl, err := client.New(ctx, addr, opts...)
+		if err != nil {
+			return "", "", nil, err
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, err := cl.KeySet(ctx, "")
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				cl.Close()
+				return "", "", nil, fmt.Errorf("node %s does not know the benchmark member: %s", addr, describe(err))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cl.Close()
+	}
+	return identity, token, signer, nil
+}
+
+// scrapeRSS reads process_resident_memory_bytes from a metrics URL.
+func scrapeRSS(ctx context.Context, url string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return int64(f), err
+		}
+	}
+	return 0, errors.New("no process_resident_memory_bytes")
+}
