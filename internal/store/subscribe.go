@@ -30,7 +30,14 @@ type SubscribeOptions struct {
 // ordered JetStream consumer, so a subscriber that resumes after the last
 // cursor it handled sees every later object exactly once.
 func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started func() error, fn func(*stixhubv1.Delivery) error) error {
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	cfg := jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		// After a NATS node is lost, an ordered consumer recreates itself;
+		// unbounded, that can retry (and block Next) for good. Bounded, it
+		// fails, the stream ends with UNAVAILABLE and the client resumes
+		// from its cursor on a fresh consumer.
+		MaxResetAttempts: 3,
+	}
 	if opts.AfterCursor > 0 {
 		last, err := s.LastCursor(ctx)
 		if err != nil {
