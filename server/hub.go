@@ -209,7 +209,7 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 		return nil, fmt.Errorf("register operator token: %w", err)
 	}
 	exclusive := cfg.NATSURL == "" && cfg.NATSListen == "" // nobody else can reach the stream
-	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Exclusive: exclusive, Signer: h.hubKey, Logger: h.log}); err != nil {
+	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Exclusive: exclusive, SubscribeJS: h.broker.SubJS, Signer: h.hubKey, Logger: h.log}); err != nil {
 		return nil, err
 	}
 	if err := h.serve(tlsConf); err != nil {

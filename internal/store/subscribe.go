@@ -59,7 +59,7 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 		// Key revocations concern every subscriber, whatever it filters.
 		cfg.FilterSubjects = append(cfg.FilterSubjects, s.cfg.SubjectPrefix+"."+RevocationSubjectToken)
 	}
-	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	cons, err := s.subs.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("%w: create consumer: %v", ErrUnavailable, err)
 	}

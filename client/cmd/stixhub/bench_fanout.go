@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/stixhub/stixhub/client"
 	"github.com/stixhub/stixhub/internal/sign"
@@ -35,6 +38,7 @@ type fanoutOpts struct {
 	embedded    bool
 	dataDir     string
 	hubMetrics  []string
+	profile     string
 }
 
 func newBenchFanoutCmd(c *conn) *cobra.Command {
@@ -72,6 +76,7 @@ token.`,
 	f.IntVar(&o.batch, "batch", 50, "objects per Publish call")
 	f.IntVar(&o.conns, "conns", 4, "publishing connections (calls in flight at most)")
 	f.StringVar(&o.dataDir, "data-dir", "", "data directory for the in-process hub (default: a temporary directory, removed after)")
+	f.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the publishing phase to this file (in-process hub: includes the hub)")
 	f.StringSliceVar(&o.hubMetrics, "hub-metrics", nil, "metrics URLs of the hub nodes (http://host:port/metrics), to report their resident memory")
 	return cmd
 }
@@ -169,7 +174,9 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	fmt.Fprintf(stderr, "publishing %d objects at %d/s in batches of %d...\n", n, o.rate, o.batch)
 	sentAt := make(map[uint64]int64, n)
 	var sentMu sync.Mutex
-	var accepted, other atomic.Int64
+	var accepted, other, retries atomic.Int64
+	var otherOnce sync.Once
+	var otherWhy string
 	var firstErr error
 	var errOnce sync.Once
 	batches := make(chan int)
@@ -177,8 +184,20 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	for _, cl := range pubs {
 		pubWG.Go(func() {
 			for lo := range batches {
+				// A call refused as a whole with UNAVAILABLE stored nothing:
+				// retry it as a member would, for up to 10s. Latency still
+				// counts from the first attempt.
 				t0 := time.Now().UnixNano()
-				rs, err := cl.PublishSigned(ctx, signed[lo:lo+o.batch]...)
+				var rs []*client.PublishResult
+				var err error
+				for {
+					rs, err = cl.PublishSigned(ctx, signed[lo:lo+o.batch]...)
+					if status.Code(err) != codes.Unavailable || time.Since(time.Unix(0, t0)) > 10*time.Second {
+						break
+					}
+					retries.Add(1)
+					time.Sleep(50 * time.Millisecond)
+				}
 				if err != nil {
 					errOnce.Do(func() { firstErr = err })
 					continue
@@ -190,11 +209,22 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 						accepted.Add(1)
 					} else {
 						other.Add(1)
+						otherOnce.Do(func() { otherWhy = fmt.Sprintf("%s %s", r.GetOutcome(), objectErrorText(r.GetError())) })
 					}
 				}
 				sentMu.Unlock()
 			}
 		})
+	}
+	if o.profile != "" {
+		pf, err := os.Create(o.profile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	interval := time.Duration(int64(time.Second) * int64(o.batch) / int64(o.rate))
@@ -211,7 +241,7 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 		return fmt.Errorf("publish: %s", describe(firstErr))
 	}
 	if other.Load() > 0 {
-		return fmt.Errorf("%d objects were not accepted; the figures would be meaningless", other.Load())
+		return fmt.Errorf("%d objects were not accepted (first: %s); the figures would be meaningless", other.Load(), otherWhy)
 	}
 
 	// Wait for every subscriber to receive every accepted object.
@@ -221,6 +251,9 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 		time.Sleep(10 * time.Millisecond)
 	}
 	drained := time.Since(start)
+	if o.profile != "" {
+		pprof.StopCPUProfile()
+	}
 	cancelSubs()
 	subWG.Wait()
 	select {
@@ -260,7 +293,7 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	fmt.Fprintf(stdout, "hub: %s\n", map[bool]string{true: "in-process (embedded NATS, same machine)", false: target.hub}[o.embedded])
 	fmt.Fprintf(stdout, "subscribers=%d rate=%d/s batch=%d objects=%d\n", o.subscribers, o.rate, o.batch, accepted.Load())
 	fmt.Fprintf(stdout, "achieved_rate=%.0f objects/s (publishing took %.2fs; all delivered after %.2fs)\n", float64(accepted.Load())/pubElapsed.Seconds(), pubElapsed.Seconds(), drained.Seconds())
-	fmt.Fprintf(stdout, "delivered=%d of %d loss=%d dup=%d other=%d\n", len(lat), want, lost, dups, foreign)
+	fmt.Fprintf(stdout, "delivered=%d of %d loss=%d dup=%d other=%d (publish calls retried: %d)\n", len(lat), want, lost, dups, foreign, retries.Load())
 	fmt.Fprintf(stdout, "latency p50=%v p99=%v max=%v\n", pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
 	for _, u := range o.hubMetrics {
 		rss, err := scrapeRSS(ctx, u)
