@@ -21,9 +21,14 @@ type Admin struct {
 func (c *Client) Admin() *Admin { return &Admin{c: c.admin} }
 
 // CreateMember admits a member and returns it with its token. The token is
-// shown only once.
-func (a *Admin) CreateMember(ctx context.Context, name, identity string) (*stixhubv1.Member, string, error) {
-	resp, err := a.c.CreateMember(ctx, &stixhubv1.CreateMemberRequest{Name: name, Identity: identity})
+// shown only once. roles ("publisher", "subscriber", "operator") default to
+// publisher and subscriber.
+func (a *Admin) CreateMember(ctx context.Context, name, identity string, roles ...string) (*stixhubv1.Member, string, error) {
+	rs, err := roleProtos(roles)
+	if err != nil {
+		return nil, "", err
+	}
+	resp, err := a.c.CreateMember(ctx, &stixhubv1.CreateMemberRequest{Name: name, Identity: identity, Roles: rs})
 	if err != nil {
 		return nil, "", err
 	}
@@ -79,6 +84,13 @@ func (a *Admin) ResumeMember(ctx context.Context, memberID string) (*stixhubv1.M
 	return resp.GetMember(), err
 }
 
+// SetTaxiiUnsigned allows or refuses a member's unsigned posts over TAXII,
+// which the hub stores hub-attested.
+func (a *Admin) SetTaxiiUnsigned(ctx context.Context, memberID string, allowed bool) (*stixhubv1.Member, error) {
+	resp, err := a.c.UpdateMember(ctx, &stixhubv1.UpdateMemberRequest{MemberId: memberID, TaxiiUnsigned: &allowed})
+	return resp.GetMember(), err
+}
+
 // Audit lists recorded operator actions at or after since (zero: all),
 // oldest first, at most limit (0: all).
 func (a *Admin) Audit(ctx context.Context, since time.Time, limit int) ([]*stixhubv1.AuditEntry, error) {
@@ -94,4 +106,28 @@ func (a *Admin) Audit(ctx context.Context, since time.Time, limit int) ([]*stixh
 // empty), as needed by NewVerifier.
 func (a *Admin) KeySet(ctx context.Context, memberID string) (*KeySet, error) {
 	return a.c.ListKeys(ctx, &stixhubv1.ListKeysRequest{MemberId: memberID})
+}
+
+// CreateGroup creates a sharing group.
+func (a *Admin) CreateGroup(ctx context.Context, name string) (*stixhubv1.Group, error) {
+	resp, err := a.c.CreateGroup(ctx, &stixhubv1.CreateGroupRequest{Name: name})
+	return resp.GetGroup(), err
+}
+
+// AddGroupMember adds a member to a sharing group.
+func (a *Admin) AddGroupMember(ctx context.Context, group, memberID string) (*stixhubv1.Group, error) {
+	resp, err := a.c.AddGroupMember(ctx, &stixhubv1.AddGroupMemberRequest{Group: group, MemberId: memberID})
+	return resp.GetGroup(), err
+}
+
+// RemoveGroupMember removes a member from a sharing group.
+func (a *Admin) RemoveGroupMember(ctx context.Context, group, memberID string) (*stixhubv1.Group, error) {
+	resp, err := a.c.RemoveGroupMember(ctx, &stixhubv1.RemoveGroupMemberRequest{Group: group, MemberId: memberID})
+	return resp.GetGroup(), err
+}
+
+// ListGroups lists sharing groups with their members.
+func (a *Admin) ListGroups(ctx context.Context) ([]*stixhubv1.Group, error) {
+	resp, err := a.c.ListGroups(ctx, &stixhubv1.ListGroupsRequest{})
+	return resp.GetGroups(), err
 }

@@ -13,6 +13,7 @@ package client
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -50,6 +51,8 @@ type options struct {
 	tokenFile  string
 	signer     Signer
 	dialOpts   []grpc.DialOption
+	certFile   string
+	keyFile    string
 }
 
 // Option configures New.
@@ -66,6 +69,13 @@ func WithServerName(name string) Option { return func(o *options) { o.serverName
 // WithTLSConfig uses a caller-built TLS configuration; it overrides
 // WithCAFile.
 func WithTLSConfig(c *tls.Config) Option { return func(o *options) { o.tlsConfig = c } }
+
+// WithClientCertificate authenticates as the member a client certificate
+// names (PEM files; see `stixhub admin member add --cert-out`). No token is
+// needed then; when one is given too, the hub goes by the token.
+func WithClientCertificate(certFile, keyFile string) Option {
+	return func(o *options) { o.certFile, o.keyFile = certFile, keyFile }
+}
 
 // WithToken authenticates with a member (or operator) token.
 func WithToken(token string) Option { return func(o *options) { o.token = token } }
@@ -106,6 +116,17 @@ func New(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 		} else {
 			tlsConf = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: o.serverName}
 		}
+	}
+	if o.certFile != "" || o.keyFile != "" {
+		if o.certFile == "" || o.keyFile == "" {
+			return nil, errors.New("a client certificate needs both its certificate and its key file")
+		}
+		pair, err := tls.LoadX509KeyPair(o.certFile, o.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate: %w", err)
+		}
+		tlsConf = tlsConf.Clone()
+		tlsConf.Certificates = []tls.Certificate{pair}
 	}
 	token := o.token
 	if o.tokenFile != "" {

@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 		ctx := context.Background()
 		cfg := server.DefaultConfig(dir)
 		cfg.GRPCAddr = "127.0.0.1:0"
+		cfg.TAXIIAddr = "127.0.0.1:0"
 		cfg.Logger = hubtest.Logger()
 		h, err := server.Start(ctx, cfg)
 		if err != nil {
@@ -67,6 +68,16 @@ func TestMain(m *testing.M) {
 			return member{ID: m.GetId(), Token: tok, Signer: s}
 		}
 		hub.bank, hub.cert = admit("Bank A"), admit("National CERT")
+		// Both share a group: unmarked objects are TLP:AMBER to the
+		// publisher's groups.
+		if _, err := op.Admin().CreateGroup(ctx, "cti-exchange"); err != nil {
+			log.Fatal(err)
+		}
+		for _, m := range []member{hub.bank, hub.cert} {
+			if _, err := op.Admin().AddGroupMember(ctx, "cti-exchange", m.ID); err != nil {
+				log.Fatal(err)
+			}
+		}
 		if hub.keySet, err = op.Admin().KeySet(ctx, ""); err != nil {
 			log.Fatal(err)
 		}

@@ -31,6 +31,20 @@ type PublishResult = stixhubv1.PublishResult
 // The error is non-nil only when a whole call failed (hub unreachable, bad
 // token); results then hold the outcomes of the batches sent before.
 func (c *Client) Publish(ctx context.Context, objs ...json.RawMessage) ([]*PublishResult, error) {
+	return c.PublishTo(ctx, Audience{}, objs...)
+}
+
+// Audience says who, beyond what the objects' TLP markings allow, may read
+// published objects: the sharing groups for TLP:AMBER and AMBER+STRICT
+// objects (empty: the publisher's own groups), and recipient member ids,
+// who may read the objects whatever their TLP (the only readers of TLP:RED).
+type Audience struct {
+	Groups     []string
+	Recipients []string
+}
+
+// PublishTo is Publish with an audience for the objects.
+func (c *Client) PublishTo(ctx context.Context, to Audience, objs ...json.RawMessage) ([]*PublishResult, error) {
 	if c.signer == nil {
 		return nil, ErrNoSigner
 	}
@@ -54,7 +68,7 @@ func (c *Client) Publish(ctx context.Context, objs ...json.RawMessage) ([]*Publi
 		signed = append(signed, so)
 		positions = append(positions, i)
 	}
-	got, err := c.PublishSigned(ctx, signed...)
+	got, err := c.PublishSignedTo(ctx, to, signed...)
 	for j, r := range got {
 		r.Index = uint32(positions[j])
 		results[positions[j]] = r
@@ -92,12 +106,19 @@ func SignObject(ctx context.Context, s Signer, obj json.RawMessage) (*stixhubv1.
 
 // PublishSigned publishes objects already signed, in batches of at most
 // MaxBatch, and returns one result per object with Index set to its position
-// in objs.
+// in objs. A batch the hub refuses for the member's rate limit (nothing of
+// it stored) is sent again after the wait the hub names, as long as ctx
+// allows.
 func (c *Client) PublishSigned(ctx context.Context, objs ...*stixhubv1.SignedObject) ([]*PublishResult, error) {
+	return c.PublishSignedTo(ctx, Audience{}, objs...)
+}
+
+// PublishSignedTo is PublishSigned with an audience for the objects.
+func (c *Client) PublishSignedTo(ctx context.Context, to Audience, objs ...*stixhubv1.SignedObject) ([]*PublishResult, error) {
 	results := make([]*PublishResult, 0, len(objs))
 	for start := 0; start < len(objs); start += MaxBatch {
 		end := min(start+MaxBatch, len(objs))
-		resp, err := c.hub.Publish(ctx, &stixhubv1.PublishRequest{Objects: objs[start:end]})
+		resp, err := publishPaced(ctx, c.hub, &stixhubv1.PublishRequest{Objects: objs[start:end], Groups: to.Groups, Recipients: to.Recipients})
 		if err != nil {
 			return results, err
 		}

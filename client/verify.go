@@ -118,6 +118,11 @@ func (v *Verifier) Verify(d *Delivery) error {
 	_ = json.Unmarshal(canonical, &head)
 	where := fmt.Sprintf("cursor %d %s", d.GetCursor(), head.ID)
 
+	if HubAttested(d) {
+		// Posted unsigned over TAXII: the receipt alone vouches for it,
+		// and must say so (no member key).
+		return v.verifyReceipt(d, where, canonical, head.ID, nil)
+	}
 	key, ok := v.keys[obj.GetKeyId()]
 	if !ok {
 		return fmt.Errorf("%s: key %s: %w", where, obj.GetKeyId(), ErrUnknownKey)
@@ -129,6 +134,13 @@ func (v *Verifier) Verify(d *Delivery) error {
 		return fmt.Errorf("%s: key %s: %w", where, key.GetId(), ErrBadSignature)
 	}
 
+	return v.verifyReceipt(d, where, canonical, head.ID, key)
+}
+
+// verifyReceipt checks the hub receipt of a delivery, and that key (nil
+// for a hub-attested object) was valid when the hub accepted it.
+func (v *Verifier) verifyReceipt(d *Delivery, where string, canonical []byte, id string, key *stixhubv1.Key) error {
+	obj := d.GetObject()
 	r := d.GetReceipt()
 	hubPub, ok := v.hubKeys[r.GetHubKeyId()]
 	if !ok {
@@ -145,8 +157,11 @@ func (v *Verifier) Verify(d *Delivery) error {
 		return fmt.Errorf("%s: receipt names cursor %d: %w", where, r.GetCursor(), ErrBadReceipt)
 	case r.GetMemberId() != d.GetMemberId() || r.GetKeyId() != obj.GetKeyId():
 		return fmt.Errorf("%s: receipt names member %s key %s: %w", where, r.GetMemberId(), r.GetKeyId(), ErrBadReceipt)
-	case r.GetObjectId() != head.ID:
+	case r.GetObjectId() != id:
 		return fmt.Errorf("%s: receipt names object %s: %w", where, r.GetObjectId(), ErrBadReceipt)
+	}
+	if key == nil {
+		return nil
 	}
 	accepted := r.GetAcceptedAt().AsTime()
 	if !keyValidAt(key, accepted) {

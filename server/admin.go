@@ -2,11 +2,14 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"time"
 
 	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stixhub/stixhub/internal/auth"
 	"github.com/stixhub/stixhub/internal/registry"
 	"github.com/stixhub/stixhub/internal/store"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
@@ -23,6 +26,9 @@ type adminService struct {
 // failure to record it is logged loudly but does not undo it.
 func (s *adminService) audit(ctx context.Context, action, target string, detail map[string]string) {
 	actor := "operator"
+	if pr, ok := auth.FromContext(ctx); ok && pr.MemberID != "" {
+		actor = pr.MemberID // a member with the operator role
+	}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		actor += "@" + p.Addr.String()
 	}
@@ -35,12 +41,20 @@ func (s *adminService) CreateMember(ctx context.Context, req *stixhubv1.CreateMe
 	if err := validateCreateMember(req); err != nil {
 		return nil, err
 	}
-	m, token, err := s.hub.registry.CreateMember(ctx, req.GetName(), req.GetIdentity())
+	roles, err := rolesFromProto(req.GetRoles(), true)
+	if err != nil {
+		return nil, err
+	}
+	var opts []registry.MemberOption
+	if roles != nil {
+		opts = append(opts, registry.WithRoles(roles...))
+	}
+	m, token, err := s.hub.registry.CreateMember(ctx, req.GetName(), req.GetIdentity(), opts...)
 	if err != nil {
 		return nil, rpcError(ctx, s.hub.log, "create member", err)
 	}
 	s.hub.log.InfoContext(ctx, "admin: member created", "member", m.ID, "name", m.Name, "identity", m.Identity)
-	s.audit(ctx, "member.create", m.ID, map[string]string{"name": m.Name, "identity": m.Identity})
+	s.audit(ctx, "member.create", m.ID, map[string]string{"name": m.Name, "identity": m.Identity, "roles": rolesString(m.EffectiveRoles())})
 	return &stixhubv1.CreateMemberResponse{Member: memberProto(m), Token: token}, nil
 }
 
@@ -162,6 +176,25 @@ func (s *adminService) setSuspended(ctx context.Context, memberID string, suspen
 	return m, nil
 }
 
+func (s *adminService) UpdateMember(ctx context.Context, req *stixhubv1.UpdateMemberRequest) (*stixhubv1.UpdateMemberResponse, error) {
+	if err := validateMemberID(req.GetMemberId()); err != nil {
+		return nil, err
+	}
+	m, ok := s.hub.registry.Member(req.GetMemberId())
+	if !ok {
+		return nil, rpcError(ctx, s.hub.log, "update member", fmt.Errorf("member %s: %w", req.GetMemberId(), registry.ErrNotFound))
+	}
+	if req.TaxiiUnsigned != nil {
+		var err error
+		if m, err = s.hub.registry.SetTaxiiUnsigned(ctx, req.GetMemberId(), req.GetTaxiiUnsigned()); err != nil {
+			return nil, rpcError(ctx, s.hub.log, "update member", err)
+		}
+		s.hub.log.InfoContext(ctx, "admin: member updated", "member", m.ID, "taxii_unsigned", m.TaxiiUnsigned)
+		s.audit(ctx, "member.update", m.ID, map[string]string{"taxii_unsigned": strconv.FormatBool(m.TaxiiUnsigned)})
+	}
+	return &stixhubv1.UpdateMemberResponse{Member: memberProto(m)}, nil
+}
+
 func (s *adminService) ListAudit(ctx context.Context, req *stixhubv1.ListAuditRequest) (*stixhubv1.ListAuditResponse, error) {
 	var since time.Time
 	if req.GetSince() != nil {
@@ -207,7 +240,8 @@ func (h *Hub) keySet(memberID string) ([]*stixhubv1.Key, []*stixhubv1.HubKey) {
 }
 
 func memberProto(m registry.Member) *stixhubv1.Member {
-	p := &stixhubv1.Member{Id: m.ID, Name: m.Name, Identity: m.Identity, CreatedAt: timestamppb.New(m.CreatedAt), Suspended: m.Suspended}
+	p := &stixhubv1.Member{Id: m.ID, Name: m.Name, Identity: m.Identity, CreatedAt: timestamppb.New(m.CreatedAt),
+		Suspended: m.Suspended, TaxiiUnsigned: m.TaxiiUnsigned, Roles: rolesProto(m)}
 	if m.Suspended {
 		p.SuspendedAt = timestamppb.New(m.SuspendedAt)
 	}
@@ -241,4 +275,72 @@ func keyProto(k registry.Key, now time.Time) *stixhubv1.Key {
 		p.CompromisedAt = timestamppb.New(k.CompromisedAt)
 	}
 	return p
+}
+
+func groupProto(g registry.Group) *stixhubv1.Group {
+	return &stixhubv1.Group{Name: g.Name, Members: g.Members, CreatedAt: timestamppb.New(g.CreatedAt)}
+}
+
+func validateGroupName(name string) error {
+	if !registry.ValidGroupName(name) {
+		return invalidArgument("invalid group", violation("name", "lowercase letters, digits and dashes, 1 to 64 characters"))
+	}
+	return nil
+}
+
+func (s *adminService) CreateGroup(ctx context.Context, req *stixhubv1.CreateGroupRequest) (*stixhubv1.CreateGroupResponse, error) {
+	if err := validateGroupName(req.GetName()); err != nil {
+		return nil, err
+	}
+	g, err := s.hub.registry.CreateGroup(ctx, req.GetName())
+	if err != nil {
+		return nil, rpcError(ctx, s.hub.log, "create group", err)
+	}
+	s.hub.log.InfoContext(ctx, "admin: group created", "group", g.Name)
+	s.audit(ctx, "group.create", g.Name, nil)
+	return &stixhubv1.CreateGroupResponse{Group: groupProto(g)}, nil
+}
+
+func (s *adminService) AddGroupMember(ctx context.Context, req *stixhubv1.AddGroupMemberRequest) (*stixhubv1.AddGroupMemberResponse, error) {
+	g, err := s.changeGroup(ctx, req.GetGroup(), req.GetMemberId(), true)
+	if err != nil {
+		return nil, err
+	}
+	return &stixhubv1.AddGroupMemberResponse{Group: groupProto(g)}, nil
+}
+
+func (s *adminService) RemoveGroupMember(ctx context.Context, req *stixhubv1.RemoveGroupMemberRequest) (*stixhubv1.RemoveGroupMemberResponse, error) {
+	g, err := s.changeGroup(ctx, req.GetGroup(), req.GetMemberId(), false)
+	if err != nil {
+		return nil, err
+	}
+	return &stixhubv1.RemoveGroupMemberResponse{Group: groupProto(g)}, nil
+}
+
+func (s *adminService) changeGroup(ctx context.Context, group, memberID string, add bool) (registry.Group, error) {
+	if err := validateGroupName(group); err != nil {
+		return registry.Group{}, err
+	}
+	if err := validateMemberID(memberID); err != nil {
+		return registry.Group{}, err
+	}
+	action, change := "group.remove-member", s.hub.registry.RemoveGroupMember
+	if add {
+		action, change = "group.add-member", s.hub.registry.AddGroupMember
+	}
+	g, err := change(ctx, group, memberID)
+	if err != nil {
+		return registry.Group{}, rpcError(ctx, s.hub.log, action, err)
+	}
+	s.hub.log.InfoContext(ctx, "admin: "+action, "group", g.Name, "member", memberID)
+	s.audit(ctx, action, g.Name, map[string]string{"member": memberID})
+	return g, nil
+}
+
+func (s *adminService) ListGroups(ctx context.Context, _ *stixhubv1.ListGroupsRequest) (*stixhubv1.ListGroupsResponse, error) {
+	resp := &stixhubv1.ListGroupsResponse{}
+	for _, g := range s.hub.registry.Groups() {
+		resp.Groups = append(resp.Groups, groupProto(g))
+	}
+	return resp, nil
 }

@@ -23,11 +23,16 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/stixhub/stixhub/internal/access"
 	"github.com/stixhub/stixhub/internal/auth"
 	"github.com/stixhub/stixhub/internal/broker"
+	"github.com/stixhub/stixhub/internal/extdef"
+	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/pki"
 	"github.com/stixhub/stixhub/internal/registry"
+	"github.com/stixhub/stixhub/internal/screen"
 	"github.com/stixhub/stixhub/internal/store"
+	"github.com/stixhub/stixhub/internal/taxii"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
@@ -39,6 +44,9 @@ type Config struct {
 	DataDir string
 	// GRPCAddr is where the gRPC API listens. Default "127.0.0.1:7700".
 	GRPCAddr string
+	// TAXIIAddr is where TAXII 2.1 (HTTPS, same certificate) listens.
+	// DefaultConfig sets "127.0.0.1:7701"; "" or "off" turns TAXII off.
+	TAXIIAddr string
 	// TLSCertFile and TLSKeyFile name an operator-provided server
 	// certificate. When empty the hub issues its own from a CA it keeps in
 	// DataDir/tls (clients trust DataDir/tls/ca.pem).
@@ -79,6 +87,20 @@ type Config struct {
 	Vault VaultConfig
 	// Logger receives structured logs. Default slog.Default().
 	Logger *slog.Logger
+	// DefaultTLP is the TLP the hub gives objects that carry none:
+	// "clear", "green", "amber" (the default: the publisher's groups),
+	// "amber+strict" or "red" (the publisher and named recipients only).
+	DefaultTLP string
+	// ClientCAFile names extra CA certificates (PEM) whose client
+	// certificates identify members, besides the hub's own CA (see
+	// mtls.go).
+	ClientCAFile string
+	// Limits are the per-member rate limits; a zero rate is no limit.
+	// DefaultConfig sets DefaultLimits.
+	Limits limit.Config
+	// TAXIIMaxContentLength is the largest TAXII request body, in bytes.
+	// Default 10 MiB.
+	TAXIIMaxContentLength int
 }
 
 // DefaultConfig returns the configuration of a single-node hub in dataDir.
@@ -86,12 +108,16 @@ func DefaultConfig(dataDir string) Config {
 	return Config{
 		DataDir:         dataDir,
 		GRPCAddr:        "127.0.0.1:7700",
+		TAXIIAddr:       "127.0.0.1:7701",
 		Replicas:        1,
 		MaxBatch:        1000,
 		MaxObjectBytes:  1 << 20,
 		MaxMessageBytes: 64 << 20,
 		ShutdownTimeout: 15 * time.Second,
 		Logger:          slog.Default(),
+		Limits:          DefaultLimits(),
+
+		TAXIIMaxContentLength: taxii.DefaultMaxContentLength,
 	}
 }
 
@@ -115,6 +141,12 @@ type Hub struct {
 	hubKey   receiptSigner
 	vault    vaultClient
 	health   *health.Server
+	access   *access.Decider
+
+	types      *extdef.Types // object types defined by extension-definitions
+	screen     *screen.Index // observable index for Lookup, fed by the stream
+	screenStop context.CancelFunc
+	screenDone chan struct{}
 
 	keyHealth   keyHealth
 	streams     memberStreams
@@ -132,6 +164,12 @@ type Hub struct {
 	cancelStreams context.CancelFunc
 	serveErr      chan error
 	closeOnce     sync.Once
+
+	taxii *taxiiNode // nil when TAXII is off
+
+	memberCA    *pki.CA        // signs member client certificates
+	serverCAPEM []byte         // what verifies the server certificate, when the hub issued it
+	limits      *limit.Limiter // per-member rate limits
 }
 
 // Start prepares the data directory, connects to NATS, opens the registry and
@@ -162,7 +200,15 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = d.Logger
 	}
-	h := &Hub{cfg: cfg, log: logWithRequestIDs(cfg.Logger), serveErr: make(chan error, 1)}
+	if cfg.DefaultTLP == "" {
+		cfg.DefaultTLP = access.TLPAmber
+	}
+	switch cfg.DefaultTLP {
+	case access.TLPClear, access.TLPGreen, access.TLPAmber, access.TLPAmberStrict, access.TLPRed:
+	default:
+		return nil, fmt.Errorf("default TLP %q: want clear, green, amber, amber+strict or red", cfg.DefaultTLP)
+	}
+	h := &Hub{cfg: cfg, log: logWithRequestIDs(cfg.Logger), types: extdef.NewTypes(), serveErr: make(chan error, 1)}
 	h.metrics = h.newMetrics()
 	defer func() {
 		if err != nil {
@@ -178,6 +224,12 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	}
 	tlsConf, err := h.setupTLS()
 	if err != nil {
+		return nil, err
+	}
+	if err := h.setupMemberTLS(tlsConf); err != nil {
+		return nil, err
+	}
+	if err := h.setupLimits(); err != nil {
 		return nil, err
 	}
 	if cfg.NATSURL == "" {
@@ -212,10 +264,19 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Exclusive: exclusive, SubscribeJS: h.broker.SubJS, Signer: h.hubKey, Logger: h.log}); err != nil {
 		return nil, err
 	}
+	if err := h.startScreen(ctx); err != nil {
+		return nil, fmt.Errorf("screening index: %w", err)
+	}
+	h.access = &access.Decider{Groups: h.registry, Refs: h.store}
 	if err := h.serve(tlsConf); err != nil {
 		return nil, err
 	}
+	if err := h.startTAXII(ctx, tlsConf); err != nil {
+		h.grpc.Stop()
+		return nil, err
+	}
 	if err := h.serveMetrics(); err != nil {
+		h.grpc.Stop()
 		return nil, err
 	}
 	var watchCtx context.Context
@@ -277,9 +338,10 @@ func (h *Hub) serve(tlsConf *tls.Config) error {
 	h.streamsCtx, h.cancelStreams = context.WithCancel(context.Background())
 	pol := auth.Policy{
 		Methods: map[string]auth.Rule{
-			stixhubv1.HubService_Publish_FullMethodName:   auth.MemberOnly,
-			stixhubv1.HubService_Subscribe_FullMethodName: auth.MemberOnly,
+			stixhubv1.HubService_Publish_FullMethodName:   auth.PublisherOnly,
+			stixhubv1.HubService_Subscribe_FullMethodName: auth.SubscriberOnly,
 			stixhubv1.HubService_GetKeySet_FullMethodName: auth.MemberOnly,
+			stixhubv1.HubService_Lookup_FullMethodName:    auth.SubscriberOnly,
 		},
 		Prefixes: map[string]auth.Rule{
 			"/stixhub.v1.AdminService/":                  auth.OperatorOnly,
@@ -293,10 +355,10 @@ func (h *Hub) serve(tlsConf *tls.Config) error {
 		grpc.MaxRecvMsgSize(h.cfg.MaxMessageBytes),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		// Order: request id -> logging -> metrics -> auth -> recovery
-		// (recovery closest to the handler).
-		grpc.ChainUnaryInterceptor(requestIDUnary, logUnary(h.log), metricsUnary(h.metrics), auth.UnaryInterceptor(h.registry, pol), recoverUnary(h.log)),
-		grpc.ChainStreamInterceptor(requestIDStream, logStream(h.log), metricsStream(h.metrics), auth.StreamInterceptor(h.registry, pol), recoverStream(h.log)),
+		// Order: request id -> logging -> metrics -> auth -> rate limits ->
+		// recovery (recovery closest to the handler).
+		grpc.ChainUnaryInterceptor(requestIDUnary, logUnary(h.log), metricsUnary(h.metrics), auth.UnaryInterceptor(h.registry, pol), h.limitUnary(), recoverUnary(h.log)),
+		grpc.ChainStreamInterceptor(requestIDStream, logStream(h.log), metricsStream(h.metrics), auth.StreamInterceptor(h.registry, pol), h.limitStream(), recoverStream(h.log)),
 	)
 	stixhubv1.RegisterHubServiceServer(h.grpc, &hubService{hub: h})
 	stixhubv1.RegisterAdminServiceServer(h.grpc, &adminService{hub: h})
@@ -358,6 +420,10 @@ func (h *Hub) closeParts() {
 	if h.stopWatches != nil {
 		h.stopWatches()
 	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	h.stopTAXII(stopCtx)
+	cancel()
+	h.stopScreen()
 	if h.store != nil {
 		_ = h.store.Close()
 	}

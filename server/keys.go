@@ -82,7 +82,8 @@ func (h *Hub) openKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	h.registry, err = registry.Open(ctx, backend, registry.Config{Logger: h.log, OnMemberChange: h.streams.memberChanged})
+	h.registry, err = registry.Open(ctx, backend, registry.Config{Logger: h.log,
+		OnMemberChange: h.streams.memberChanged, OnGroupLeave: h.streams.groupLeft})
 	if err != nil {
 		return err
 	}
@@ -203,15 +204,35 @@ func (s *memberStreams) add(memberID string, cancel context.CancelCauseFunc) fun
 
 // memberChanged is the registry's OnMemberChange hook.
 func (s *memberStreams) memberChanged(m registry.Member) {
-	if !m.Suspended {
+	cause := errSuspended
+	switch {
+	case m.Suspended:
+	case !m.HasRole(registry.RoleSubscriber):
+		cause = errNotSubscriber
+	default:
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for h := range s.byID[m.ID] {
-		h.cancel(errSuspended)
+		h.cancel(cause)
 	}
 }
+
+// groupLeft is the registry's OnGroupLeave hook: members who left a group
+// lose its objects at once; their streams end and they resume with what they
+// may still read.
+func (s *memberStreams) groupLeft(_ string, members []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range members {
+		for h := range s.byID[m] {
+			h.cancel(errAccessChanged)
+		}
+	}
+}
+
+var errAccessChanged = errors.New("access changed")
 
 // vaultClient is the hub's Vault client, nil without Vault.
 type vaultClient = *api.Client

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,6 +263,9 @@ func TestAuditLog(t *testing.T) {
 	}
 	var actions []string
 	for _, e := range entries {
+		if strings.HasPrefix(e.GetAction(), "group.") {
+			continue // hubtest puts members in a sharing group
+		}
 		actions = append(actions, e.GetAction())
 		if e.GetTime().AsTime().Before(start.Add(-time.Second)) || e.GetActor() == "" {
 			t.Errorf("entry %v", e)
@@ -271,10 +275,11 @@ func TestAuditLog(t *testing.T) {
 	if !slices.Equal(actions, want) {
 		t.Fatalf("audit actions %v, want %v", actions, want)
 	}
-	if entries[2].GetTarget() != bank.Signer.KeyID() || entries[2].GetDetail()["reason"] != "superseded" {
-		t.Errorf("revocation entry: %v", entries[2])
+	rev := entries[len(entries)-2]
+	if rev.GetTarget() != bank.Signer.KeyID() || rev.GetDetail()["reason"] != "superseded" {
+		t.Errorf("revocation entry: %v", rev)
 	}
-	if last, _ := admin.Audit(ctx, entries[3].GetTime().AsTime(), 0); len(last) != 1 || last[0].GetAction() != "member.suspend" {
+	if last, _ := admin.Audit(ctx, entries[len(entries)-1].GetTime().AsTime(), 0); len(last) != 1 || last[0].GetAction() != "member.suspend" {
 		t.Errorf("since the last entry: %v", last)
 	}
 	if _, err := hub.Client(t, hub.AddMember(t, "Other")).Admin().Audit(ctx, time.Time{}, 0); status.Code(err) != codes.PermissionDenied {

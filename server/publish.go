@@ -52,6 +52,9 @@ func (s *hubService) Publish(ctx context.Context, req *stixhubv1.PublishRequest)
 	if err := validatePublishRequest(req, h.cfg.MaxBatch); err != nil {
 		return nil, err
 	}
+	if err := h.chargeObjects(p.MemberID, len(req.GetObjects())); err != nil {
+		return nil, err // the whole batch, before any work: nothing stored
+	}
 	member, ok := h.registry.Member(p.MemberID)
 	if !ok {
 		return nil, status.Error(codes.PermissionDenied, "member not found")
@@ -61,11 +64,15 @@ func (s *hubService) Publish(ctx context.Context, req *stixhubv1.PublishRequest)
 		// current): refuse the whole batch rather than store half of it.
 		return nil, status.Error(codes.Unavailable, "hub key service (Vault) unavailable; nothing was stored, retry")
 	}
+	if err := h.validateAudience(req.GetGroups(), req.GetRecipients()); err != nil {
+		return nil, err
+	}
+	aud := audience{groups: req.GetGroups(), recipients: req.GetRecipients()}
 	objs := req.GetObjects()
 	checks := make([]checked, len(objs))
 	now := time.Now()
 	parallelFor(len(objs), func(i int) {
-		checks[i] = h.checkObject(member, objs[i], now)
+		checks[i] = h.checkObject(member, objs[i], now, aud)
 		checks[i].result.Index = uint32(i)
 	})
 
@@ -125,7 +132,7 @@ func storeRejection(err error) *stixhubv1.ObjectError {
 
 // checkObject runs every check that needs no store, in the order of the
 // publish path: decode and validate, key, signature.
-func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now time.Time) checked {
+func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now time.Time, aud audience) checked {
 	res := &stixhubv1.PublishResult{}
 	reject := func(e *stixhubv1.ObjectError) checked {
 		res.Error = e
@@ -134,18 +141,9 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 	if vs := signedObjectViolations(o, h.cfg.MaxObjectBytes); len(vs) > 0 {
 		return reject(objectError(codes.InvalidArgument, "invalid signed object", vs...))
 	}
-	obj, err := stix.Parse(o.GetObject())
-	if err != nil {
-		return reject(stixRejection(err))
-	}
-	res.ObjectId, res.Modified = obj.ID, obj.ModifiedString()
-	canonical, err := sign.Canonicalize(o.GetObject())
-	if err != nil {
-		return reject(objectError(codes.InvalidArgument, "object cannot be canonicalized (RFC 8785)", violation("object", err.Error())))
-	}
-	if obj.CreatedByRef != "" && !strings.EqualFold(obj.CreatedByRef, member.Identity) {
-		return reject(objectError(codes.PermissionDenied, "created_by_ref names another identity",
-			violation("created_by_ref", fmt.Sprintf("must be the publishing member's identity %s", member.Identity))))
+	obj, canonical, sharing, rej := h.checkContent(member, o.GetObject(), res, aud)
+	if rej != nil {
+		return reject(rej)
 	}
 	key, ok := h.registry.Key(o.GetKeyId())
 	if !ok || key.MemberID != member.ID {
@@ -179,7 +177,32 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 		MemberID:   member.ID,
 		KeyID:      key.ID,
 		Signature:  o.GetSignature(),
+		Sharing:    sharing,
 	}}
+}
+
+// checkContent runs the checks every object passes, signed or
+// hub-attested: decode and validate, canonical form, created_by_ref. It
+// fills res.ObjectId and res.Modified once the object could be read.
+func (h *Hub) checkContent(member registry.Member, raw []byte, res *stixhubv1.PublishResult, aud audience) (*stix.Object, []byte, *stixhubv1.Sharing, *stixhubv1.ObjectError) {
+	obj, err := stix.ParseWithOptions(raw, h.types.ParseOptions())
+	if err != nil {
+		return nil, nil, nil, stixRejection(err)
+	}
+	res.ObjectId, res.Modified = obj.ID, obj.ModifiedString()
+	canonical, err := sign.Canonicalize(raw)
+	if err != nil {
+		return nil, nil, nil, objectError(codes.InvalidArgument, "object cannot be canonicalized (RFC 8785)", violation("object", err.Error()))
+	}
+	if obj.CreatedByRef != "" && !strings.EqualFold(obj.CreatedByRef, member.Identity) {
+		return nil, nil, nil, objectError(codes.PermissionDenied, "created_by_ref names another identity",
+			violation("created_by_ref", fmt.Sprintf("must be the publishing member's identity %s", member.Identity)))
+	}
+	sh, rej := h.sharingFor(member, canonical, aud)
+	if rej != nil {
+		return nil, nil, nil, rej
+	}
+	return obj, canonical, sh, nil
 }
 
 // stixRejection turns a stix.Parse error into an object error listing every

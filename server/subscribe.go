@@ -35,12 +35,17 @@ func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1
 
 	h.log.InfoContext(ctx, "subscribe", "member", p.MemberID, "after_cursor", req.GetAfterCursor(),
 		"from_now", req.GetFromNow(), "types", req.GetTypes())
-	sent, err := h.subscribe(ctx, req, stream)
+	sent, err := h.subscribe(ctx, p.MemberID, req, stream)
 	h.log.InfoContext(ctx, "subscribe ended", "member", p.MemberID, "delivered", sent)
 	switch {
 	case errors.Is(context.Cause(ctx), errSuspended):
 		h.log.InfoContext(ctx, "subscribe cut: member suspended", "member", p.MemberID)
 		return status.Error(codes.PermissionDenied, auth.ErrSuspendedMessage)
+	case errors.Is(context.Cause(ctx), errAccessChanged):
+		h.log.InfoContext(ctx, "subscribe cut: member left a sharing group", "member", p.MemberID)
+		return status.Error(codes.Aborted, "your sharing groups changed; resume from your last cursor")
+	case errors.Is(context.Cause(ctx), errNotSubscriber):
+		return status.Error(codes.PermissionDenied, "the subscriber role was withdrawn; ask the hub operator")
 	case h.streamsCtx.Err() != nil:
 		return status.Error(codes.Unavailable, "hub is shutting down; resume from your last cursor")
 	case stream.Context().Err() != nil:
@@ -52,7 +57,7 @@ func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1
 }
 
 // subscribe resolves the start, confirms it to the client and streams.
-func (h *Hub) subscribe(ctx context.Context, req *stixhubv1.SubscribeRequest, stream stixhubv1.HubService_SubscribeServer) (sent uint64, err error) {
+func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.SubscribeRequest, stream stixhubv1.HubService_SubscribeServer) (sent uint64, err error) {
 	after := req.GetAfterCursor()
 	if req.GetFromNow() {
 		if after, err = h.store.LastCursor(ctx); err != nil {
@@ -63,8 +68,15 @@ func (h *Hub) subscribe(ctx context.Context, req *stixhubv1.SubscribeRequest, st
 	err = h.store.Subscribe(ctx, store.SubscribeOptions{AfterCursor: after, Types: req.GetTypes()},
 		func() error { return stream.Send(started) },
 		func(d *stixhubv1.Delivery) error {
+			if d.GetObject() != nil && !h.mayRead(reader, d.GetMemberId(), d.GetSharing()) {
+				return nil // not for this member: the stream goes on past it
+			}
 			sent++
 			d.Suspect = h.suspect(d)
+			if sh := d.GetSharing(); len(sh.GetRefs()) > 0 {
+				// The reader has the references in the object itself.
+				d.Sharing = &stixhubv1.Sharing{Tlp: sh.GetTlp(), DefaultTlp: sh.GetDefaultTlp(), Groups: sh.GetGroups(), Recipients: sh.GetRecipients()}
+			}
 			return stream.Send(&stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Delivery{Delivery: d}})
 		})
 	return sent, err

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/stixhub/stixhub/internal/registry"
+	"github.com/stixhub/stixhub/internal/screen"
 	"github.com/stixhub/stixhub/internal/stix"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
@@ -26,7 +27,7 @@ func validatePublishRequest(req *stixhubv1.PublishRequest, maxBatch int) error {
 	case n == 0:
 		return invalidArgument("empty batch", violation("objects", "at least one object required"))
 	case n > maxBatch:
-		return invalidArgument("batch too large", violation("objects", fmt.Sprintf("at most %d objects per request, got %d", maxBatch, n)))
+		return sizeLimit("batch too large; nothing was stored", violation("objects", fmt.Sprintf("at most %d objects per request (--max-batch), got %d", maxBatch, n)))
 	}
 	return nil
 }
@@ -164,4 +165,44 @@ func isSTIXID(s, prefix string) bool {
 	}
 	u, err := uuid.Parse(rest)
 	return err == nil && u.String() == rest
+}
+
+// maxLookupBatch is the most observables one Lookup may carry.
+const maxLookupBatch = 1000
+
+// validateLookupRequest checks a Lookup and returns, for each observable, the
+// typed observables to look up (more than one when the type is inferred and
+// ambiguous).
+func validateLookupRequest(req *stixhubv1.LookupRequest) ([][]screen.Observable, error) {
+	obs := req.GetObservables()
+	switch n := len(obs); {
+	case n == 0:
+		return nil, invalidArgument("empty lookup", violation("observables", "at least one observable required"))
+	case n > maxLookupBatch:
+		return nil, invalidArgument("lookup batch too large", violation("observables", fmt.Sprintf("at most %d observables per request, got %d", maxLookupBatch, n)))
+	}
+	out := make([][]screen.Observable, len(obs))
+	var vs []*stixhubv1.FieldViolation
+	for i, o := range obs {
+		typ, ok := screen.CanonicalType(o.GetType())
+		if !ok {
+			vs = append(vs, violation(fmt.Sprintf("observables[%d].type", i), fmt.Sprintf("%q is not an observable type (a STIX type name such as ipv4-addr or cryptocurrency-wallet, file for hashes, or an alias such as ip or sha256)", o.GetType())))
+			continue
+		}
+		types := []string{typ}
+		if typ == "" {
+			types = screen.InferTypes(o.GetValue())
+		}
+		for _, t := range types {
+			if _, err := screen.Normalize(t, o.GetValue()); err != nil {
+				vs = append(vs, violation(fmt.Sprintf("observables[%d].value", i), fmt.Sprintf("%s: %v", t, err)))
+				break
+			}
+			out[i] = append(out[i], screen.Observable{Type: t, Value: o.GetValue()})
+		}
+	}
+	if len(vs) > 0 {
+		return nil, invalidArgument("invalid lookup", vs...)
+	}
+	return out, nil
 }

@@ -82,6 +82,10 @@ func TestVaultKeysEndToEnd(t *testing.T) {
 	if _, err := admin.AddKey(ctx, m.GetId(), signer.PublicKey()); err != nil {
 		t.Fatal(err)
 	}
+	certMember := hub.AddMember(t, "CERT") // creates the test community group
+	if _, err := admin.AddGroupMember(ctx, hubtest.Community, m.GetId()); err != nil {
+		t.Fatal(err)
+	}
 	bank := hub.Dial(t, client.WithToken(token), client.WithSigner(signer))
 	rs, err := bank.Publish(ctx, indicator(t, nil), indicator(t, nil))
 	if err != nil {
@@ -92,7 +96,7 @@ func TestVaultKeysEndToEnd(t *testing.T) {
 			t.Fatalf("publish with a Vault key: %v", r)
 		}
 	}
-	got := collect(ctx, t, hub.Client(t, hub.AddMember(t, "CERT")), client.Beginning(), 2)
+	got := collect(ctx, t, hub.Client(t, certMember), client.Beginning(), 2)
 	verifier := client.NewVerifier(hub.KeySet(t))
 	for _, d := range got {
 		if err := verifier.Verify(d); err != nil {

@@ -494,6 +494,9 @@ func indicator(identity string) json.RawMessage {
 		"pattern":        fmt.Sprintf("[ipv4-addr:value = '10.%d.%d.%d']", id[0], id[1], id[2]),
 		"pattern_type":   "stix",
 		"valid_from":     ts,
+		// TLP:CLEAR, so that every member may read it (unmarked objects
+		// are shared as --default-tlp, amber: the publisher's groups).
+		"object_marking_refs": []string{"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"},
 	})
 	return b
 }

@@ -13,14 +13,17 @@
 # On success it prints the hub nodes and the settings for the stixhub CLI:
 #   hub 127.0.0.1:PORT1
 #   hub 127.0.0.1:PORT2
+#   taxii https://127.0.0.1:PORT3/taxii2/
+#   taxii https://127.0.0.1:PORT4/taxii2/
 #   export STIXHUB_HUB=127.0.0.1:PORT1,127.0.0.1:PORT2
 #   export STIXHUB_CA_FILE=DIR/hub1/tls/ca.pem
 #   export STIXHUB_TOKEN_FILE=DIR/hub1/operator.token
 # (the same lines are in DIR/hubs.env).
 #
-# Environment: STIXHUB_PORT_BASE fixes the first of the 13 consecutive ports
+# Environment: STIXHUB_PORT_BASE fixes the first of the 15 consecutive ports
 # used (default: a free range picked at random); UP_TIMEOUT bounds each wait
-# in seconds (default 60).
+# in seconds (default 60); STIXHUB_HUB_FLAGS adds stixhubd flags (for a
+# benchmark: "--rate-objects 0 --rate-requests 0" lifts the member limits).
 set -euo pipefail
 
 usage() { echo "usage: $0 DIR" >&2; exit 2; }
@@ -47,7 +50,7 @@ fi
 
 # ---- ports and passwords (chosen once, kept in DIR/env) -------------------
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-range_free() { local p; for ((p = $1; p < $1 + 13; p++)); do port_free "$p" || return 1; done; }
+range_free() { local p; for ((p = $1; p < $1 + 15; p++)); do port_free "$p" || return 1; done; }
 secret() { head -c 24 /dev/urandom | base64 | tr -d '/+=\n'; }
 if [ ! -f "$dir/env" ]; then
   base="${STIXHUB_PORT_BASE:-}"
@@ -58,9 +61,9 @@ if [ ! -f "$dir/env" ]; then
       b=$((10000 + RANDOM % 22000))
       if range_free "$b"; then base=$b; break; fi
     done
-    [ -n "$base" ] || die "no free range of 13 ports found"
+    [ -n "$base" ] || die "no free range of 15 ports found"
   elif ! range_free "$base"; then
-    die "ports $base..$((base + 12)) are not all free"
+    die "ports $base..$((base + 14)) are not all free"
   fi
   umask 077
   cat > "$dir/env" <<EOF
@@ -74,12 +77,13 @@ fi
 # shellcheck source=/dev/null
 . "$dir/env"
 # Ports: NATS nK client base+K-1, route base+3+K-1, monitor base+6+K-1;
-# hub K gRPC base+9+K-1, metrics base+11+K-1.
+# hub K gRPC base+9+K-1, metrics base+11+K-1, TAXII base+13+K-1.
 nats_port() { echo $((PORT_BASE + $1 - 1)); }
 route_port() { echo $((PORT_BASE + 3 + $1 - 1)); }
 http_port() { echo $((PORT_BASE + 6 + $1 - 1)); }
 hub_port() { echo $((PORT_BASE + 9 + $1 - 1)); }
 metrics_port() { echo $((PORT_BASE + 11 + $1 - 1)); }
+taxii_port() { echo $((PORT_BASE + 13 + $1 - 1)); }
 printf '%s\n' "$STIXHUB_NATS_PASSWORD" > "$dir/nats-password"
 chmod 600 "$dir/nats-password"
 
@@ -147,8 +151,9 @@ for k in 1 2; do
   "$dir/bin/stixhubd" --data-dir "$dir/hub$k" \
     --grpc-addr "127.0.0.1:$(hub_port "$k")" \
     --metrics-addr "127.0.0.1:$(metrics_port "$k")" \
+    --taxii-addr "127.0.0.1:$(taxii_port "$k")" \
     --nats-url "$nats_urls" --nats-user stixhub --nats-password-file "$dir/nats-password" \
-    --replicas 3 --log-format json >> "$dir/hub$k.log" 2>&1 < /dev/null &
+    --replicas 3 --log-format json ${STIXHUB_HUB_FLAGS:-} >> "$dir/hub$k.log" 2>&1 < /dev/null &
   echo $! > "$pidf"
   # Ready: this start logged "listening" and /readyz answers 200.
   wait_for "hub$k" "$dir/hub$k.log" "$dir/hub$k.pid" hub_ready "$dir/hub$k.log" "$logstart" "$(metrics_port "$k")"
@@ -162,4 +167,6 @@ export STIXHUB_TOKEN_FILE=$dir/hub1/operator.token
 EOF
 echo "hub 127.0.0.1:$(hub_port 1)"
 echo "hub 127.0.0.1:$(hub_port 2)"
+echo "taxii https://127.0.0.1:$(taxii_port 1)/taxii2/"
+echo "taxii https://127.0.0.1:$(taxii_port 2)/taxii2/"
 cat "$dir/hubs.env"

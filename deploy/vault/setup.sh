@@ -19,7 +19,9 @@ usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 ensure_engine() { # ensure_engine <path> <type> [options...]
   local path=$1 type=$2; shift 2
-  if ! vault secrets list -format=json | grep -q "\"$path/\""; then
+  local mounts
+  mounts=$(vault secrets list -format=json) # not piped into grep -q: SIGPIPE + pipefail
+  if [[ "$mounts" != *"\"$path/\""* ]]; then
     vault secrets enable -path="$path" "$@" "$type" >/dev/null
   fi
 }
@@ -40,7 +42,8 @@ hub)
   vault write secret/config max_versions=1000 >/dev/null
   ensure_ed25519_key stixhub-hub
   vault policy write stixhub-hub "$here/hub.hcl" >/dev/null
-  if ! vault auth list -format=json | grep -q '"approle/"'; then
+  auths=$(vault auth list -format=json)
+  if [[ "$auths" != *'"approle/"'* ]]; then
     vault auth enable approle >/dev/null
   fi
   vault write auth/approle/role/stixhub-hub token_policies=stixhub-hub \

@@ -30,15 +30,20 @@ const (
 	Public
 	// MemberOnly needs a member token.
 	MemberOnly
-	// OperatorOnly needs the operator token.
+	// OperatorOnly needs the operator token or a member with the operator
+	// role.
 	OperatorOnly
+	// PublisherOnly needs a member with the publisher role.
+	PublisherOnly
+	// SubscriberOnly needs a member with the subscriber role.
+	SubscriberOnly
 )
 
-// Authenticator looks up the principal of a token, and whether a member is
-// suspended.
+// Authenticator looks up the principal of a token, and members (whether
+// they exist, are suspended, and their roles).
 type Authenticator interface {
 	Authenticate(token string) (registry.Principal, bool)
-	Suspended(memberID string) bool
+	Member(id string) (registry.Member, bool)
 }
 
 // ErrSuspendedMessage is what a suspended member is told.
@@ -89,23 +94,71 @@ func Authorize(ctx context.Context, a Authenticator, pol Policy, method string) 
 	case Deny:
 		return nil, status.Error(codes.PermissionDenied, "method not allowed")
 	}
-	token, err := bearer(ctx)
+	p, err := authenticate(ctx, a)
 	if err != nil {
 		return nil, err
 	}
-	p, ok := a.Authenticate(token)
-	if !ok {
-		return nil, status.Error(codes.Unauthenticated, "invalid token")
-	}
-	switch {
-	case rule == OperatorOnly && !p.Operator:
-		return nil, status.Error(codes.PermissionDenied, "operator token required")
-	case rule == MemberOnly && p.MemberID == "":
-		return nil, status.Error(codes.PermissionDenied, "member token required; the operator token cannot publish or subscribe")
-	case p.MemberID != "" && a.Suspended(p.MemberID):
-		return nil, status.Error(codes.PermissionDenied, ErrSuspendedMessage)
+	if err := permit(a, p, rule); err != nil {
+		return nil, err
 	}
 	return WithPrincipal(ctx, p), nil
+}
+
+// authenticate finds the caller: by bearer token when the request carries
+// one, else by a verified member client certificate (see certPrincipal).
+func authenticate(ctx context.Context, a Authenticator) (registry.Principal, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if len(md.Get("authorization")) == 0 {
+		if p, ok, err := certPrincipal(ctx, a); ok || err != nil {
+			return p, err
+		}
+	}
+	token, err := bearer(ctx)
+	if err != nil {
+		return registry.Principal{}, err
+	}
+	p, ok := a.Authenticate(token)
+	if !ok {
+		return registry.Principal{}, status.Error(codes.Unauthenticated, "invalid token")
+	}
+	return p, nil
+}
+
+// permit applies a rule to an authenticated principal.
+func permit(a Authenticator, p registry.Principal, rule Rule) error {
+	if p.Operator {
+		if rule == OperatorOnly {
+			return nil
+		}
+		return status.Error(codes.PermissionDenied, "member credentials required; the operator token cannot publish or subscribe")
+	}
+	m, ok := a.Member(p.MemberID)
+	if !ok {
+		return status.Error(codes.Unauthenticated, "unknown member")
+	}
+	if m.Suspended {
+		return status.Error(codes.PermissionDenied, ErrSuspendedMessage)
+	}
+	var need registry.Role
+	switch rule {
+	case MemberOnly:
+		return nil
+	case OperatorOnly:
+		need = registry.RoleOperator
+	case PublisherOnly:
+		need = registry.RolePublisher
+	case SubscriberOnly:
+		need = registry.RoleSubscriber
+	default:
+		return status.Error(codes.PermissionDenied, "method not allowed")
+	}
+	if !m.HasRole(need) {
+		if need == registry.RoleOperator {
+			return status.Error(codes.PermissionDenied, "operator token or the operator role required")
+		}
+		return status.Errorf(codes.PermissionDenied, "the %s role is required; ask the hub operator", need)
+	}
+	return nil
 }
 
 func bearer(ctx context.Context) (string, error) {

@@ -11,12 +11,27 @@ import (
 	"github.com/stixhub/stixhub/internal/registry"
 )
 
-// tokens is a fixed token table; the registry's own lookup is tested in its
-// package and end to end in the server tests.
+// tokens is a fixed token table with fixed members; the registry's own
+// lookup is tested in its package and end to end in the server tests.
 type tokens map[string]registry.Principal
 
-// Suspended says member--suspended is.
-func (t tokens) Suspended(id string) bool { return id == "member--suspended" }
+// Member knows every member a token names; member--suspended is suspended,
+// member--reader only subscribes, member--admin is also an operator.
+func (t tokens) Member(id string) (registry.Member, bool) {
+	for _, p := range t {
+		if p.MemberID == id {
+			m := registry.Member{ID: id, Suspended: id == "member--suspended"}
+			switch id {
+			case "member--reader":
+				m.Roles = []registry.Role{registry.RoleSubscriber}
+			case "member--admin":
+				m.Roles = []registry.Role{registry.RoleOperator, registry.RolePublisher}
+			}
+			return m, true
+		}
+	}
+	return registry.Member{}, false
+}
 
 func (t tokens) Authenticate(tok string) (registry.Principal, bool) {
 	p, ok := t[tok]
@@ -24,9 +39,11 @@ func (t tokens) Authenticate(tok string) (registry.Principal, bool) {
 }
 
 func TestAuthorize(t *testing.T) {
-	a := tokens{"member-tok": {MemberID: "member--1"}, "op-tok": {Operator: true}, "suspended-tok": {MemberID: "member--suspended"}}
+	a := tokens{"member-tok": {MemberID: "member--1"}, "op-tok": {Operator: true}, "suspended-tok": {MemberID: "member--suspended"},
+		"reader-tok": {MemberID: "member--reader"}, "admin-tok": {MemberID: "member--admin"}}
 	pol := Policy{
-		Methods:  map[string]Rule{"/svc/Publish": MemberOnly, "/svc/Closed": Deny},
+		Methods: map[string]Rule{"/svc/Publish": PublisherOnly, "/svc/Subscribe": SubscriberOnly, "/svc/Keys": MemberOnly,
+			"/svc/Closed": Deny},
 		Prefixes: map[string]Rule{"/admin/": OperatorOnly, "/health/": Public},
 	}
 	tests := []struct {
@@ -47,6 +64,15 @@ func TestAuthorize(t *testing.T) {
 		{"denied method", "/svc/Closed", "Bearer op-tok", codes.PermissionDenied, ""},
 		{"suspended member", "/svc/Publish", "Bearer suspended-tok", codes.PermissionDenied, ""},
 		{"method without a rule is denied", "/svc/Unknown", "Bearer op-tok", codes.PermissionDenied, ""},
+		{"default roles may subscribe", "/svc/Subscribe", "Bearer member-tok", codes.OK, "member--1"},
+		{"subscriber-only member cannot publish", "/svc/Publish", "Bearer reader-tok", codes.PermissionDenied, ""},
+		{"subscriber-only member subscribes", "/svc/Subscribe", "Bearer reader-tok", codes.OK, "member--reader"},
+		{"subscriber-only member reads the key set", "/svc/Keys", "Bearer reader-tok", codes.OK, "member--reader"},
+		{"subscriber-only member is no operator", "/admin/ListMembers", "Bearer reader-tok", codes.PermissionDenied, ""},
+		{"member with the operator role administers", "/admin/ListMembers", "Bearer admin-tok", codes.OK, "member--admin"},
+		{"operator-role member without subscriber role", "/svc/Subscribe", "Bearer admin-tok", codes.PermissionDenied, ""},
+		{"operator token cannot subscribe", "/svc/Subscribe", "Bearer op-tok", codes.PermissionDenied, ""},
+		{"suspended member has no role", "/svc/Keys", "Bearer suspended-tok", codes.PermissionDenied, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

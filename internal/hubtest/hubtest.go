@@ -6,6 +6,8 @@ package hubtest
 
 import (
 	"context"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"io"
 	"log/slog"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/stixhub/stixhub/client"
+	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/sign"
 	"github.com/stixhub/stixhub/server"
 )
@@ -35,6 +38,7 @@ func Start(t testing.TB, mod ...func(*server.Config)) *Hub {
 	t.Helper()
 	cfg := server.DefaultConfig(t.TempDir())
 	cfg.GRPCAddr = "127.0.0.1:0"
+	cfg.TAXIIAddr = "127.0.0.1:0"
 	cfg.Logger = Logger()
 	for _, m := range mod {
 		m(&cfg)
@@ -43,9 +47,16 @@ func Start(t testing.TB, mod ...func(*server.Config)) *Hub {
 	h.start(t)
 	h.Addr = h.Hub.Addr().String()
 	h.Config.GRPCAddr = h.Addr // restarts reuse the port
+	if a := h.Hub.TAXIIAddr(); a != nil {
+		h.Config.TAXIIAddr = a.String()
+	}
 	t.Cleanup(func() { _ = h.Hub.Shutdown(context.Background()) })
 	return h
 }
+
+// NoLimits turns the per-member rate limits off, for tests that load a hub
+// harder than one member may.
+func NoLimits(cfg *server.Config) { cfg.Limits = limit.Config{} }
 
 // Logger returns the logger test hubs use.
 func Logger() *slog.Logger {
@@ -134,7 +145,34 @@ func (h *Hub) AddMember(t testing.TB, name string, identity ...string) Member {
 	if _, err := admin.AddKey(ctx, m.GetId(), s.PublicKey()); err != nil {
 		t.Fatalf("add key: %v", err)
 	}
+	if _, err := admin.AddGroupMember(ctx, Community, m.GetId()); status.Code(err) == codes.NotFound {
+		if _, err := admin.CreateGroup(ctx, Community); err != nil && status.Code(err) != codes.AlreadyExists {
+			t.Fatalf("create group %s: %v", Community, err)
+		}
+		_, err = admin.AddGroupMember(ctx, Community, m.GetId())
+		if err != nil {
+			t.Fatalf("join group %s: %v", Community, err)
+		}
+	} else if err != nil {
+		t.Fatalf("join group %s: %v", Community, err)
+	}
 	return Member{ID: m.GetId(), Identity: id, Token: token, Signer: s}
+}
+
+// Community is the sharing group AddMember puts every member in, as a hub
+// with one community would: unmarked objects (TLP:AMBER to the publisher's
+// groups by default) then reach every test member. AddLoneMember makes a
+// member outside it.
+const Community = "community"
+
+// AddLoneMember admits a member with a key, in no sharing group.
+func (h *Hub) AddLoneMember(t testing.TB, name string) Member {
+	t.Helper()
+	m := h.AddMember(t, name)
+	if _, err := h.Operator(t).Admin().RemoveGroupMember(context.Background(), Community, m.ID); err != nil {
+		t.Fatalf("leave group %s: %v", Community, err)
+	}
+	return m
 }
 
 // Client connects as member m, signing with its key.

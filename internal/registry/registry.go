@@ -16,6 +16,7 @@
 //	token.<sha256-hex>       Principal for the token with that hash
 //	key.<key-id>             Key
 //	hubkey.<key-id>          HubKey
+//	group.<name>             Group
 //	audit.<time>-<random>    AuditEntry
 package registry
 
@@ -75,6 +76,12 @@ type Member struct {
 	// are closed.
 	Suspended   bool      `json:"suspended,omitempty"`
 	SuspendedAt time.Time `json:"suspended_at,omitzero"`
+	// TaxiiUnsigned allows the member to post unsigned objects over TAXII,
+	// which the hub then attests (see SetTaxiiUnsigned).
+	TaxiiUnsigned bool `json:"taxii_unsigned,omitempty"`
+	// Roles says what the member may do (see roles.go); empty means
+	// publisher and subscriber, as members had before roles existed.
+	Roles []Role `json:"roles,omitempty"`
 }
 
 // Key is a member's Ed25519 public key and its validity.
@@ -149,10 +156,13 @@ type Config struct {
 	// changes in its view (for example to close a suspended member's
 	// streams). It must not block.
 	OnMemberChange func(Member)
+	// OnGroupLeave, if set, is called on every node with the members that
+	// just left a group (to cut their streams). It must not block.
+	OnGroupLeave func(group string, members []string)
 }
 
 // viewKinds are the record kinds the in-memory view holds.
-var viewKinds = []string{"member", "token", "key", "hubkey"}
+var viewKinds = []string{"member", "token", "key", "hubkey", "group"}
 
 // Registry is the member registry: the logic over a Backend, and a view of
 // it in memory.
@@ -166,6 +176,9 @@ type Registry struct {
 	keys     map[string]Key
 	hubKeys  map[string]HubKey
 	tokens   map[string]Principal // by token hash
+	groups   map[string]Group
+	// memberGroups is member id -> group names, derived from groups.
+	memberGroups map[string]map[string]bool
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -187,15 +200,17 @@ func Open(ctx context.Context, b Backend, cfg Config) (*Registry, error) {
 		return nil, err
 	}
 	r := &Registry{
-		b:        b,
-		cfg:      cfg,
-		versions: make(map[string]uint64),
-		members:  make(map[string]Member),
-		keys:     make(map[string]Key),
-		hubKeys:  make(map[string]HubKey),
-		tokens:   make(map[string]Principal),
-		stop:     stop,
-		done:     make(chan struct{}),
+		b:            b,
+		cfg:          cfg,
+		versions:     make(map[string]uint64),
+		members:      make(map[string]Member),
+		keys:         make(map[string]Key),
+		hubKeys:      make(map[string]HubKey),
+		tokens:       make(map[string]Principal),
+		groups:       make(map[string]Group),
+		stop:         stop,
+		memberGroups: make(map[string]map[string]bool),
+		done:         make(chan struct{}),
 	}
 	for loaded := false; !loaded; {
 		select {
@@ -259,11 +274,20 @@ func (r *Registry) apply(rec Record) {
 		err = applyJSON(r.keys, id, rec.Value, rec.Deleted)
 	case "hubkey":
 		err = applyJSON(r.hubKeys, id, rec.Value, rec.Deleted)
+	case "group":
+		err = applyJSON(r.groups, id, rec.Value, rec.Deleted)
 	case "token":
 		err = applyJSON(r.tokens, id, rec.Value, rec.Deleted)
 	}
+	var left []string
+	if kind == "group" && err == nil {
+		left = r.indexGroup(id, r.groups[id], rec.Deleted)
+	}
 	m, isMember := r.members[id]
 	r.mu.Unlock()
+	if len(left) > 0 && r.cfg.OnGroupLeave != nil {
+		r.cfg.OnGroupLeave(id, left)
+	}
 	if err != nil {
 		r.cfg.Logger.Error("registry: unreadable record ignored", "key", rec.Key, "version", rec.Version, "err", err)
 		return
@@ -352,12 +376,17 @@ func HashToken(token string) string {
 // CreateMember admits a member with a new token. The identity must be a STIX
 // identity id not claimed by another member. The token is returned once; only
 // its hash is stored.
-func (r *Registry) CreateMember(ctx context.Context, name, identity string) (Member, string, error) {
+func (r *Registry) CreateMember(ctx context.Context, name, identity string, opts ...MemberOption) (Member, string, error) {
 	m := Member{
 		ID:        "member--" + uuid.NewString(),
 		Name:      name,
 		Identity:  identity,
 		CreatedAt: r.cfg.Now().UTC(),
+	}
+	for _, o := range opts {
+		if err := o(&m); err != nil {
+			return Member{}, "", err
+		}
 	}
 	token, err := NewToken()
 	if err != nil {

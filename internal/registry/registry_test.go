@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -125,7 +126,7 @@ func testMembersAndTokens(t *testing.T, open func() (*Registry, *Registry)) {
 	if _, _, err := r.CreateMember(ctx, "Impostor", id); !errors.Is(err, ErrExists) {
 		t.Fatalf("second member with the same identity: %v", err)
 	}
-	if got := r.Members(); len(got) != 1 || got[0] != m {
+	if got := r.Members(); len(got) != 1 || !reflect.DeepEqual(got[0], m) {
 		t.Fatalf("members: %+v", got)
 	}
 	// Another node sees the member and its token through the watch.

@@ -88,15 +88,22 @@ func isCASMismatch(err error) bool {
 	return errors.As(err, &re) && re.StatusCode == 400 && strings.Contains(err.Error(), "check-and-set")
 }
 
+// kvRecord reads one KV v2 version: a record, or a tombstone (Deleted).
 func kvRecord(key string, s *api.KVSecret) (Record, bool) {
 	if s == nil || s.Data == nil || s.VersionMetadata == nil {
 		return Record{}, false
+	}
+	rec := Record{Key: key, Version: uint64(s.VersionMetadata.Version), Time: s.VersionMetadata.CreatedTime}
+	if _, tomb := s.Data["deleted"]; tomb {
+		rec.Deleted = true
+		return rec, true
 	}
 	v, ok := s.Data["value"].(string)
 	if !ok {
 		return Record{}, false
 	}
-	return Record{Key: key, Value: []byte(v), Version: uint64(s.VersionMetadata.Version), Time: s.VersionMetadata.CreatedTime}, true
+	rec.Value = []byte(v)
+	return rec, true
 }
 
 func (b *vaultBackend) Get(ctx context.Context, key string) (Record, error) {
@@ -108,8 +115,8 @@ func (b *vaultBackend) Get(ctx context.Context, key string) (Record, error) {
 		return Record{}, b.vaultErr("get", key, err)
 	}
 	rec, ok := kvRecord(key, s)
-	if !ok {
-		return Record{}, fmt.Errorf("%s: %w", key, ErrNotFound) // deleted version
+	if !ok || rec.Deleted {
+		return Record{}, fmt.Errorf("%s: %w", key, ErrNotFound)
 	}
 	return rec, nil
 }
@@ -136,16 +143,17 @@ func (b *vaultBackend) Create(ctx context.Context, key string, value []byte) (Re
 	if !isCASMismatch(err) {
 		return Record{}, b.vaultErr("create", key, err)
 	}
-	// The key exists; it may be a deleted one, which Create may revive.
-	md, merr := b.kv.GetMetadata(ctx, b.secretPath(key))
-	if merr != nil {
-		return Record{}, b.vaultErr("create", key, merr)
+	// The key exists; it may be a deleted one (a tombstone version), which
+	// Create may revive.
+	cur, gerr := b.kv.Get(ctx, b.secretPath(key))
+	if gerr != nil {
+		return Record{}, b.vaultErr("create", key, gerr)
 	}
-	cur := md.Versions[fmt.Sprint(md.CurrentVersion)]
-	if cur.DeletionTime.IsZero() && !cur.Destroyed {
+	last, ok := kvRecord(key, cur)
+	if !ok || !last.Deleted {
 		return Record{}, fmt.Errorf("%s: %w", key, ErrExists)
 	}
-	rec, err = b.put(ctx, key, value, md.CurrentVersion)
+	rec, err = b.put(ctx, key, value, int(last.Version))
 	if isCASMismatch(err) {
 		return Record{}, fmt.Errorf("%s: %w", key, ErrExists)
 	}
@@ -166,8 +174,10 @@ func (b *vaultBackend) Update(ctx context.Context, key string, value []byte, ver
 	return rec, nil
 }
 
+// Delete writes a tombstone version, so the record's earlier versions stay
+// readable in its history (a KV v2 delete would hide the latest one).
 func (b *vaultBackend) Delete(ctx context.Context, key string) error {
-	if err := b.kv.Delete(ctx, b.secretPath(key)); err != nil {
+	if _, err := b.kv.Put(ctx, b.secretPath(key), map[string]any{"deleted": true}); err != nil {
 		return b.vaultErr("delete", key, err)
 	}
 	b.touch(ctx, key)
@@ -188,7 +198,7 @@ func (b *vaultBackend) History(ctx context.Context, key string) ([]Record, error
 		if v.Destroyed {
 			continue
 		}
-		if !v.DeletionTime.IsZero() {
+		if !v.DeletionTime.IsZero() { // deleted outside stixhub
 			out = append(out, Record{Key: key, Version: uint64(v.Version), Deleted: true, Time: v.DeletionTime})
 			continue
 		}

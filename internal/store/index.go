@@ -1,8 +1,13 @@
 package store
 
 import (
+	"encoding/base64"
 	"strings"
 	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
 // index maps object ids to their owner and stored versions. It is derived
@@ -20,8 +25,9 @@ type index struct {
 
 // idEntry is what the hub knows about one STIX id.
 type idEntry struct {
-	owner    string    // member that published the first version
-	versions []version // every stored version, in stream order
+	owner    string             // member that published the first version
+	versions []version          // every stored version, in stream order
+	sharing  *stixhubv1.Sharing // who may read the newest version
 }
 
 type version struct {
@@ -51,14 +57,14 @@ func (x *index) lookup(id string) (idEntry, bool) {
 // observe records that version vkey of id, published by member, is stored at
 // seq. Messages are observed in stream order from each source (replay,
 // appender, tail); observing one twice is harmless.
-func (x *index) observe(id, vkey, member string, seq uint64) {
+func (x *index) observe(id, vkey, member string, seq uint64, sh *stixhubv1.Sharing) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.pos = max(x.pos, seq)
 	id = idKey(id)
 	e, ok := x.byID[id]
 	if !ok {
-		x.byID[id] = &idEntry{owner: member, versions: []version{{vkey, seq}}}
+		x.byID[id] = &idEntry{owner: member, versions: []version{{vkey, seq}}, sharing: sh}
 		return
 	}
 	for _, v := range e.versions {
@@ -67,6 +73,48 @@ func (x *index) observe(id, vkey, member string, seq uint64) {
 		}
 	}
 	e.versions = append(e.versions, version{vkey, seq})
+	if seq >= e.versions[len(e.versions)-1].seq {
+		e.sharing = sh
+	}
+}
+
+// sharingOf returns the owner and the sharing of the newest version of id.
+func (x *index) sharingOf(id string) (string, *stixhubv1.Sharing, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.byID[idKey(id)]
+	if !ok {
+		return "", nil, false
+	}
+	return e.owner, e.sharing, true
+}
+
+// encodeSharing and decodeSharing are the HeaderSharing form of a Sharing:
+// base64 of its protobuf encoding, refs left out.
+func encodeSharing(sh *stixhubv1.Sharing) string {
+	if sh == nil {
+		return ""
+	}
+	// Without refs: the header answers who may read this object when
+	// another one references it; its own references are in the body, and
+	// can be thousands (an ATT&CK collection lists every object).
+	b, _ := proto.Marshal(&stixhubv1.Sharing{Tlp: sh.GetTlp(), DefaultTlp: sh.GetDefaultTlp(), Groups: sh.GetGroups(), Recipients: sh.GetRecipients()})
+	return base64.RawStdEncoding.EncodeToString(b)
+}
+
+func decodeSharing(h string) *stixhubv1.Sharing {
+	if h == "" {
+		return nil
+	}
+	b, err := base64.RawStdEncoding.DecodeString(h)
+	if err != nil {
+		return nil
+	}
+	var sh stixhubv1.Sharing
+	if proto.Unmarshal(b, &sh) != nil {
+		return nil
+	}
+	return &sh
 }
 
 // skip advances pos over a message that names no object.

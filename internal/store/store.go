@@ -67,6 +67,9 @@ const (
 	HeaderVersion = "Stixhub-Version"
 	// HeaderMember is the publishing member.
 	HeaderMember = "Stixhub-Member"
+	// HeaderSharing is who may read the object: base64 of its Sharing
+	// protobuf, so access decisions on references need no body reads.
+	HeaderSharing = "Stixhub-Sharing"
 )
 
 // RevocationSubjectToken is the last subject token of key revocation events
@@ -161,6 +164,8 @@ type Entry struct {
 	// KeyID and Signature are the member key and its signature.
 	KeyID     string
 	Signature []byte
+	// Sharing is who may read the object.
+	Sharing *stixhubv1.Sharing
 	// Revocation, when set, makes this entry a key revocation event instead
 	// of an object: every other field is ignored, and it is always stored.
 	Revocation *stixhubv1.KeyRevocation
@@ -341,6 +346,12 @@ func (s *Store) fillDuplicate(ctx context.Context, r *Result) {
 		return
 	}
 	r.Receipt = rec.GetReceipt()
+}
+
+// SharingOf returns the publisher and sharing of the newest stored version of
+// a STIX id, from the node's index (access.Refs).
+func (s *Store) SharingOf(id string) (string, *stixhubv1.Sharing, bool) {
+	return s.idx.sharingOf(id)
 }
 
 // Get returns the stored record at a cursor.
@@ -558,7 +569,7 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			if w.e.Revocation != nil {
 				s.idx.skip(ack.Sequence)
 			} else {
-				s.idx.observe(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence)
+				s.idx.observe(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence, w.e.Sharing)
 			}
 			s.finish(w.item, Result{Outcome: Accepted, Cursor: ack.Sequence, Receipt: receiptOf(receipts, leafOf[i])})
 			maxSeq = max(maxSeq, ack.Sequence)
@@ -620,11 +631,15 @@ func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt) (*nats.Msg, err
 			Object:   &stixhubv1.SignedObject{Object: w.e.Canonical, KeyId: w.e.KeyID, Signature: w.e.Signature},
 			MemberId: w.e.MemberID,
 			Receipt:  rcpt,
+			Sharing:  w.e.Sharing,
 		}
 		msg.Subject = typeSubject(s.cfg.SubjectPrefix, w.e.ID)
 		msg.Header[HeaderID] = []string{w.e.ID}
 		msg.Header[HeaderVersion] = []string{w.e.VersionKey}
 		msg.Header[HeaderMember] = []string{w.e.MemberID}
+		if w.e.Sharing != nil {
+			msg.Header[HeaderSharing] = []string{encodeSharing(w.e.Sharing)}
+		}
 	}
 	msg.Header[jetstream.ExpectedLastSeqHeader] = []string{strconv.FormatUint(w.seq-1, 10)}
 	data, err := proto.Marshal(rec)

@@ -110,6 +110,7 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 			Object:        rec.GetObject(),
 			Receipt:       rec.GetReceipt(),
 			KeyRevocation: rec.GetKeyRevocation(),
+			Sharing:       rec.GetSharing(),
 		}
 		if err := fn(d); err != nil {
 			return err

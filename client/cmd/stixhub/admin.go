@@ -27,51 +27,86 @@ or STIXHUB_TOKEN_FILE. Run from the directory holding ./stixhub-data, the local
 hub's operator token and CA are used by default.`,
 	}
 	member := &cobra.Command{Use: "member", Short: "Admit, list, suspend and resume members"}
-	member.AddCommand(newMemberAddCmd(c), newMemberListCmd(c), newMemberSuspendCmd(c, true), newMemberSuspendCmd(c, false))
+	member.AddCommand(newMemberAddCmd(c), newMemberListCmd(c), newMemberSuspendCmd(c, true), newMemberSuspendCmd(c, false), newMemberTaxiiUnsignedCmd(c),
+		newMemberCertCmd(c), newMemberRolesCmd(c))
 	key := &cobra.Command{Use: "key", Short: "Add, rotate, revoke, list and export member keys"}
 	key.AddCommand(newKeyAddCmd(c), newKeyRotateCmd(c), newKeyRevokeCmd(c), newKeyListCmd(c), newKeyExportCmd(c))
-	cmd.AddCommand(member, key, newAuditCmd(c))
+	cmd.AddCommand(member, key, newGroupCmd(c), newAuditCmd(c))
 	return cmd
 }
 
 func newMemberAddCmd(c *conn) *cobra.Command {
-	var name, identity, tokenOut string
+	var name, identity, tokenOut, certDir, roles string
+	var validity time.Duration
 	cmd := &cobra.Command{
-		Use:   "add --name NAME --identity identity--<UUID> --token-out FILE",
-		Short: "Admit a member; prints its id and writes its token to FILE",
+		Use:   "add --name NAME --identity identity--<UUID> [--token-out FILE] [--cert-out DIR] [--roles R1,R2]",
+		Short: "Admit a member; prints its id and writes its token to FILE and/or a client certificate to DIR",
 		Long: `add admits a member. It prints the new member id on the first line and writes
 the member's token to --token-out (mode 0600). The hub keeps only a hash of the
 token: hand the file to the member over a secure channel.
+
+--cert-out DIR has the hub issue a client certificate (mTLS) that authenticates
+the member without a token: DIR/member.pem, DIR/member-key.pem (mode 0600; the
+key is made on this machine and never sent) and DIR/ca.pem. At least one of
+--token-out and --cert-out is required.
+
+--roles sets what the member may do: publisher, subscriber, operator (default
+publisher,subscriber).
 
 --identity is the member's STIX identity id: objects the member publishes with a
 created_by_ref must name it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if tokenOut == "" {
-				return errors.New("--token-out is required: the token is shown only once")
+			if tokenOut == "" && certDir == "" {
+				return errors.New("--token-out is required, or --cert-out for a member that authenticates with a client certificate: the token is shown only once")
+			}
+			var certs *certOut
+			if certDir != "" {
+				var err error
+				if certs, err = prepareCertOut(certDir, ""); err != nil {
+					return err
+				}
 			}
 			// Create the token file first, so a token the hub shows only
 			// once always has somewhere to go.
-			out, err := createSecretFile(tokenOut)
-			if err != nil {
-				return err
-			}
-			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
-				m, token, err := cl.Admin().CreateMember(ctx, name, identity)
-				if err != nil {
-					out.Close()
-					os.Remove(tokenOut)
+			var out *os.File
+			if tokenOut != "" {
+				var err error
+				if out, err = createSecretFile(tokenOut); err != nil {
 					return err
 				}
-				_, err = out.WriteString(token + "\n")
-				if cerr := out.Close(); err == nil {
-					err = cerr
-				}
+			}
+			return c.with(cmd, true, func(ctx context.Context, cl *client.Client) error {
+				m, token, err := cl.Admin().CreateMember(ctx, name, identity, splitList(roles)...)
 				if err != nil {
-					return fmt.Errorf("member %s created, but its token could not be saved: %w", m.GetId(), err)
+					if out != nil {
+						out.Close()
+						os.Remove(tokenOut)
+					}
+					return err
+				}
+				if out != nil {
+					_, err = out.WriteString(token + "\n")
+					if cerr := out.Close(); err == nil {
+						err = cerr
+					}
+					if err != nil {
+						return fmt.Errorf("member %s created, but its token could not be saved: %w", m.GetId(), err)
+					}
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), m.GetId())
-				fmt.Fprintf(cmd.ErrOrStderr(), "admitted %q (%s); token written to %s\n", m.GetName(), m.GetIdentity(), tokenOut)
+				where := ""
+				if tokenOut != "" {
+					where = "; token written to " + tokenOut
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "admitted %q (%s) as %s%s\n", m.GetName(), m.GetIdentity(),
+					strings.Join(client.RoleNames(m), ","), where)
+				if certs != nil {
+					if err := certs.issue(ctx, cl, m.GetId(), validity, c.caFileInUse(), cmd.ErrOrStderr()); err != nil {
+						return fmt.Errorf("member %s created, but no certificate was issued (retry with `stixhub admin member cert --member %s --cert-out %s`): %w",
+							m.GetId(), m.GetId(), certDir, err)
+					}
+				}
 				return nil
 			})
 		},
@@ -80,6 +115,9 @@ created_by_ref must name it.`,
 	f.StringVar(&name, "name", "", "member's display name")
 	f.StringVar(&identity, "identity", "", "member's STIX identity id, identity--<UUID>")
 	f.StringVar(&tokenOut, "token-out", "", "file to write the member token to (created 0600)")
+	f.StringVar(&certDir, "cert-out", "", "directory to write a client certificate to: member.pem, member-key.pem (0600), ca.pem")
+	f.DurationVar(&validity, "cert-validity", 0, "how long the --cert-out certificate is valid (default 8760h)")
+	f.StringVar(&roles, "roles", "", "comma-separated roles: publisher, subscriber, operator (default publisher,subscriber)")
 	return cmd
 }
 
@@ -95,13 +133,14 @@ func newMemberListCmd(c *conn) *cobra.Command {
 					return err
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tIDENTITY\tADMITTED\tSTATUS")
+				fmt.Fprintln(tw, "ID\tNAME\tIDENTITY\tADMITTED\tSTATUS\tROLES")
 				for _, m := range ms {
 					status := "active"
 					if m.GetSuspended() {
 						status = "suspended since " + ts(m.GetSuspendedAt())
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.GetId(), m.GetName(), m.GetIdentity(), ts(m.GetCreatedAt()), status)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), m.GetName(), m.GetIdentity(), ts(m.GetCreatedAt()), status,
+						strings.Join(client.RoleNames(m), ","))
 				}
 				return tw.Flush()
 			})

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,7 +21,6 @@ import (
 	"github.com/stixhub/stixhub/client"
 	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
-	"github.com/stixhub/stixhub/server"
 )
 
 func newBenchCmd(c *conn) *cobra.Command {
@@ -30,7 +28,7 @@ func newBenchCmd(c *conn) *cobra.Command {
 		Use:   "bench",
 		Short: "Load benchmarks against a hub",
 	}
-	cmd.AddCommand(newBenchIngestCmd(c), newBenchFanoutCmd(c))
+	cmd.AddCommand(newBenchIngestCmd(c), newBenchFanoutCmd(c), newBenchLookupCmd(c), newBenchTAXIICmd())
 	return cmd
 }
 
@@ -82,25 +80,12 @@ func runIngest(ctx context.Context, c *conn, o ingestOpts, stdout, stderr io.Wri
 	}
 	target := *c
 	if o.embedded {
-		dir := o.dataDir
-		if dir == "" {
-			tmp, err := os.MkdirTemp("", "stixhub-bench-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(tmp)
-			dir = tmp
-		}
-		cfg := server.DefaultConfig(dir)
-		cfg.GRPCAddr = "127.0.0.1:0"
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-		hub, err := server.Start(ctx, cfg)
+		hub, stop, err := benchHub(ctx, o.dataDir, "off", stderr) // the publish path alone, as before TAXII
 		if err != nil {
-			return fmt.Errorf("start in-process hub: %w", err)
+			return err
 		}
-		defer hub.Shutdown(context.Background())
+		defer stop()
 		target = conn{hub: hub.Addr().String(), caFile: hub.CAFile(), tokenFile: hub.OperatorTokenFile()}
-		fmt.Fprintf(stderr, "started in-process hub on %s (data %s)\n", target.hub, dir)
 	}
 
 	// A benchmark member with a fresh key.
@@ -109,18 +94,11 @@ func runIngest(ctx context.Context, c *conn, o ingestOpts, stdout, stderr io.Wri
 		return err
 	}
 	defer op.Close()
-	identity := "identity--" + uuid.NewString()
-	m, token, err := op.Admin().CreateMember(ctx, "bench "+time.Now().UTC().Format(time.RFC3339), identity)
-	if err != nil {
-		return fmt.Errorf("admit benchmark member: %w", err)
-	}
-	signer, err := sign.GenerateEd25519()
+	acct, err := benchMember(ctx, op, "bench")
 	if err != nil {
 		return err
 	}
-	if _, err := op.Admin().AddKey(ctx, m.GetId(), signer.PublicKey()); err != nil {
-		return fmt.Errorf("add benchmark key: %w", err)
-	}
+	token, signer, identity := acct.Token, acct.Signer, acct.Identity
 
 	fmt.Fprintf(stderr, "signing %d indicators...\n", o.objects)
 	signed, err := signIndicators(ctx, signer, identity, o.objects)

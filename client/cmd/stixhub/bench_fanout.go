@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"runtime"
@@ -18,15 +17,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/stixhub/stixhub/client"
-	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
-	"github.com/stixhub/stixhub/server"
 )
 
 type fanoutOpts struct {
@@ -94,15 +90,28 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	if o.subscribers <= 0 || o.rate <= 0 || o.duration <= 0 || o.batch <= 0 || o.batch > 1000 || o.conns <= 0 {
 		return errors.New("--subscribers, --rate, --duration and --conns must be positive, --batch 1..1000")
 	}
-	target, stop, err := benchTarget(ctx, c, o.embedded, o.dataDir, stderr)
+	target := *c
+	if o.embedded {
+		hub, stop, err := benchHub(ctx, o.dataDir, "off", stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		target = conn{hub: hub.Addr().String(), caFile: hub.CAFile(), tokenFile: hub.OperatorTokenFile()}
+	}
+	op, err := target.dial(ctx, true)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	identity, token, signer, err := benchMember(ctx, target)
+	defer op.Close()
+	acct, err := benchMember(ctx, op, "bench fanout")
 	if err != nil {
 		return err
 	}
+	if err := waitMemberKnown(ctx, target, acct.Token); err != nil {
+		return err
+	}
+	identity, token, signer := acct.Identity, acct.Token, acct.Signer
 	n := int(int64(o.rate) * int64(o.duration) / int64(time.Second))
 	n -= n % o.batch
 	if n == 0 {
@@ -187,15 +196,16 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	for _, cl := range pubs {
 		pubWG.Go(func() {
 			for lo := range batches {
-				// A call refused as a whole with UNAVAILABLE stored nothing:
-				// retry it as a member would, for up to 10s. Latency still
+				// A call refused as a whole (UNAVAILABLE, or RESOURCE_EXHAUSTED
+				// by the member's rate limit) stored nothing: retry it as a
+				// member would, for up to 10s. Latency still
 				// counts from the first attempt.
 				t0 := time.Now().UnixNano()
 				var rs []*client.PublishResult
 				var err error
 				for {
 					rs, err = cl.PublishSigned(ctx, signed[lo:lo+o.batch]...)
-					if status.Code(err) != codes.Unavailable || time.Since(time.Unix(0, t0)) > 10*time.Second {
+					if c := status.Code(err); (c != codes.Unavailable && c != codes.ResourceExhausted) || time.Since(time.Unix(0, t0)) > 10*time.Second {
 						break
 					}
 					retries.Add(1)
@@ -312,59 +322,10 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	return nil
 }
 
-// benchTarget returns the hub to benchmark: the one of the connection flags,
-// or one started in process on a temporary data directory.
-func benchTarget(ctx context.Context, c *conn, embedded bool, dataDir string, stderr io.Writer) (conn, func(), error) {
-	if !embedded {
-		return *c, func() {}, nil
-	}
-	var cleanup []func()
-	stop := func() {
-		for _, f := range slices.Backward(cleanup) {
-			f()
-		}
-	}
-	if dataDir == "" {
-		tmp, err := os.MkdirTemp("", "stixhub-bench-")
-		if err != nil {
-			return conn{}, nil, err
-		}
-		cleanup = append(cleanup, func() { os.RemoveAll(tmp) })
-		dataDir = tmp
-	}
-	cfg := server.DefaultConfig(dataDir)
-	cfg.GRPCAddr = "127.0.0.1:0"
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	hub, err := server.Start(ctx, cfg)
-	if err != nil {
-		stop()
-		return conn{}, nil, fmt.Errorf("start in-process hub: %w", err)
-	}
-	cleanup = append(cleanup, func() { _ = hub.Shutdown(context.Background()) })
-	fmt.Fprintf(stderr, "started in-process hub on %s (data %s)\n", hub.Addr(), dataDir)
-	return conn{hub: hub.Addr().String(), caFile: hub.CAFile(), tokenFile: hub.OperatorTokenFile()}, stop, nil
-}
-
-// benchMember admits a benchmark member with a fresh key.
-func benchMember(ctx context.Context, target conn) (identity, token string, signer *sign.Ed25519Signer, err error) {
-	op, err := target.dial(ctx, true)
-	if err != nil {
-		return "", "", nil, err
-	}
-	defer op.Close()
-	identity = "identity--" + uuid.NewString()
-	m, token, err := op.Admin().CreateMember(ctx, "bench "+time.Now().UTC().Format(time.RFC3339), identity)
-	if err != nil {
-		return "", "", nil, fmt.Errorf("admit benchmark member: %w", err)
-	}
-	if signer, err = sign.GenerateEd25519(); err != nil {
-		return "", "", nil, err
-	}
-	if _, err := op.Admin().AddKey(ctx, m.GetId(), signer.PublicKey()); err != nil {
-		return "", "", nil, fmt.Errorf("add benchmark key: %w", err)
-	}
-	// On a cluster, every node must know the member before it is used; the
-	// registry watch brings it to the others within moments.
+// waitMemberKnown waits until every node of target.hub authenticates token:
+// on a cluster, a member admitted on one node reaches the others through the
+// registry watch within moments.
+func waitMemberKnown(ctx context.Context, target conn, token string) error {
 	for _, addr := range strings.Split(target.hub, ",") {
 		opts := []client.Option{client.WithToken(token)}
 		if target.caFile != "" {
@@ -373,7 +334,7 @@ func benchMember(ctx context.Context, target conn) (identity, token string, sign
 		addr = strings.TrimSpace(addr)
 		cl, err := client.New(ctx, addr, opts...)
 		if err != nil {
-			return "", "", nil, err
+			return err
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
@@ -383,13 +344,13 @@ func benchMember(ctx context.Context, target conn) (identity, token string, sign
 			}
 			if time.Now().After(deadline) {
 				cl.Close()
-				return "", "", nil, fmt.Errorf("node %s does not know the benchmark member: %s", addr, describe(err))
+				return fmt.Errorf("node %s does not know the benchmark member: %s", addr, describe(err))
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
 		cl.Close()
 	}
-	return identity, token, signer, nil
+	return nil
 }
 
 // scrapeRSS reads process_resident_memory_bytes from a metrics URL.

@@ -62,11 +62,12 @@ func freeAddr(t *testing.T) string {
 
 // hubProc is a stixhubd process.
 type hubProc struct {
-	cmd  *exec.Cmd
-	addr string
-	dir  string // working directory; data in dir/stixhub-data
-	logs *bytes.Buffer
-	done chan error
+	cmd   *exec.Cmd
+	addr  string
+	taxii string // TAXII listen address
+	dir   string // working directory; data in dir/stixhub-data
+	logs  *bytes.Buffer
+	done  chan error
 }
 
 // startHubProc runs `stixhubd --data-dir ./stixhub-data` in dir and waits
@@ -74,7 +75,8 @@ type hubProc struct {
 func startHubProc(t *testing.T, dir, addr string) *hubProc {
 	t.Helper()
 	p := &hubProc{addr: addr, dir: dir, logs: &bytes.Buffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(filepath.Join(binDir, "stixhubd"), "--data-dir", "./stixhub-data", "--grpc-addr", addr)
+	p.taxii = freeAddr(t)
+	p.cmd = exec.Command(filepath.Join(binDir, "stixhubd"), "--data-dir", "./stixhub-data", "--grpc-addr", addr, "--taxii-addr", p.taxii)
 	p.cmd.Dir = dir
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
@@ -240,7 +242,8 @@ func TestHubKilledMidStreamNothingLostNothingRepeated(t *testing.T) {
 		return m.GetId(), tok
 	}
 	bankID, bankTok := member("Bank A")
-	_, govTok := member("CERT")
+	govID, govTok := member("CERT")
+	shareGroup(t, admin, bankID, govID)
 	signer, _ := sign.GenerateEd25519()
 	if _, err := admin.AddKey(ctx, bankID, signer.PublicKey()); err != nil {
 		t.Fatal(err)
@@ -417,6 +420,21 @@ func TestREADMEVaultTour(t *testing.T) {
 	for _, f := range []string{"vault-hub/role-id", "vault-hub/secret-id"} {
 		if st, err := os.Stat(filepath.Join(work, f)); err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v, want mode 0600", f, err, st)
+		}
+	}
+}
+
+// shareGroup puts members in one sharing group, so unmarked objects (TLP:AMBER
+// to the publisher's groups) reach all of them.
+func shareGroup(t *testing.T, admin *client.Admin, memberIDs ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := admin.CreateGroup(ctx, "e2e-community"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range memberIDs {
+		if _, err := admin.AddGroupMember(ctx, "e2e-community", id); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -48,6 +48,11 @@ func TestLifecycleCommands(t *testing.T) {
 		"--identity", "identity--81cade27-7df8-4730-836b-62d880e6d9d3", "--token-out", file("bank.token")))
 	cert := first(must("admin", "member", "add", "--token-file", opTok, "--name", "CERT",
 		"--identity", "identity--5f1d4a47-4f28-4b0e-9d9e-6b8e3f0c2a11", "--token-out", file("cert.token")))
+	must("admin", "group", "add", "--token-file", opTok, "cti-exchange")
+	must("admin", "group", "add-member", "--token-file", opTok, "cti-exchange", bank)
+	if out := must("admin", "group", "add-member", "--token-file", opTok, "cti-exchange", cert); !strings.Contains(out, bank) || !strings.Contains(out, cert) {
+		t.Fatalf("group after two add-member: %s", out)
+	}
 	k1 := first(must("keygen", "--out", file("k1.key")))
 	k2 := first(must("keygen", "--out", file("k2.key")))
 	must("admin", "key", "add", "--token-file", opTok, "--member", bank, "--public-key", file("k1.key.pub"))

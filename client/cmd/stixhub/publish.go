@@ -19,6 +19,7 @@ import (
 func newPublishCmd(c *conn) *cobra.Command {
 	var keyFile string
 	var vk vaultKeyFlags
+	var to client.Audience
 	cmd := &cobra.Command{
 		Use:   "publish (--key KEY-FILE | --vault-key NAME) [FILE...]",
 		Short: "Sign and publish STIX objects (bundle, single object or JSON lines)",
@@ -46,7 +47,7 @@ and exits 1 if any object was rejected, 2 on any other error.`,
 				return errors.New("no objects in input")
 			}
 			return c.with(cmd, false, func(ctx context.Context, cl *client.Client) error {
-				results, err := cl.Publish(ctx, objs...)
+				results, err := cl.PublishTo(ctx, to, objs...)
 				out := bufio.NewWriter(cmd.OutOrStdout())
 				var counts [4]int
 				for _, r := range results {
@@ -69,6 +70,8 @@ and exits 1 if any object was rejected, 2 on any other error.`,
 		},
 	}
 	cmd.Flags().StringVar(&keyFile, "key", "", "Ed25519 private key file (from `stixhub keygen`)")
+	cmd.Flags().StringSliceVar(&to.Groups, "groups", nil, "sharing groups that may read TLP:AMBER objects (default: your own groups)")
+	cmd.Flags().StringSliceVar(&to.Recipients, "recipients", nil, "member ids that may read the objects whatever their TLP (the only readers of TLP:RED)")
 	vk.register(cmd)
 	return cmd
 }

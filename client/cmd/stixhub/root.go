@@ -30,6 +30,8 @@ type conn struct {
 	hub       string
 	caFile    string
 	tokenFile string
+	certFile  string // client certificate (mTLS), instead of a token
+	keyFile   string
 }
 
 func newRootCmd() *cobra.Command {
@@ -49,10 +51,14 @@ Operators admit members and manage their keys.`,
 	pf.StringVar(&c.hub, "hub", envOr("STIXHUB_HUB", defaultHub), "hub gRPC address host:port; the nodes of a clustered hub comma-separated, to fail over between them (env STIXHUB_HUB)")
 	pf.StringVar(&c.caFile, "ca-file", os.Getenv("STIXHUB_CA_FILE"), "CA bundle (PEM) that signed the hub certificate (env STIXHUB_CA_FILE; default "+filepath.Join(defaultDataDir, "tls", "ca.pem")+" if present)")
 	pf.StringVar(&c.tokenFile, "token-file", os.Getenv("STIXHUB_TOKEN_FILE"), "file holding your member or operator token (env STIXHUB_TOKEN_FILE)")
+	pf.StringVar(&c.certFile, "cert", os.Getenv("STIXHUB_CERT"), "member client certificate (PEM) to authenticate with instead of a token (env STIXHUB_CERT)")
+	pf.StringVar(&c.keyFile, "cert-key", os.Getenv("STIXHUB_CERT_KEY"), "private key (PEM) of --cert (env STIXHUB_CERT_KEY)")
 	root.AddCommand(
 		newKeygenCmd(),
 		newPublishCmd(c),
 		newSubscribeCmd(c),
+		newLookupCmd(c),
+		newWatchCmd(c),
 		newVerifyCmd(),
 		newValidateCmd(),
 		newKeysCmd(c),
@@ -86,6 +92,15 @@ func (c *conn) dial(ctx context.Context, operator bool, opts ...client.Option) (
 	}
 	if caFile != "" {
 		opts = append(opts, client.WithCAFile(caFile))
+	}
+	if c.certFile != "" || c.keyFile != "" {
+		if c.certFile == "" || c.keyFile == "" {
+			return nil, errors.New("--cert and --cert-key go together")
+		}
+		opts = append(opts, client.WithClientCertificate(c.certFile, c.keyFile))
+		if c.tokenFile == "" {
+			return client.New(ctx, c.hub, opts...) // the certificate names the member
+		}
 	}
 	tokenFile := c.tokenFile
 	if tokenFile == "" && operator {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stixhub/stixhub/internal/extdef"
 	"github.com/stixhub/stixhub/internal/stix"
 )
 
@@ -30,9 +31,15 @@ input).`,
 			}
 			out := bufio.NewWriter(cmd.OutOrStdout())
 			defer out.Flush()
+			// Types defined by the hub's extension-definitions, and by those
+			// in the input, are known, as on the hub.
+			types := extdef.NewTypes()
+			for _, obj := range objs {
+				types.Observe(obj)
+			}
 			bad := 0
 			for i, obj := range objs {
-				_, err := stix.Parse(obj)
+				_, err := stix.ParseWithOptions(obj, types.ParseOptions())
 				if err == nil {
 					continue
 				}

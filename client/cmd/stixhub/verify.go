@@ -2,15 +2,19 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stixhub/stixhub/client"
+	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
@@ -28,10 +32,12 @@ func newVerifyCmd() *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "verify [FILE...] --keys keys.json",
-		Short: "Check saved subscribe output offline: member signatures, key validity, hub receipts",
-		Long: `verify reads JSON lines written by ` + "`stixhub subscribe`" + ` (from each FILE, or standard
-input) and checks, for every line, with nothing but the line and the key set
-from ` + "`stixhub admin key export`" + `:
+		Short: "Check saved subscribe output or TAXII objects offline: member signatures, key validity, hub receipts",
+		Long: `verify reads JSON lines written by ` + "`stixhub subscribe`" + `, or objects fetched over
+TAXII (a TAXII envelope or STIX bundle, or one object per line), which carry
+the member signature and hub receipt in the hub's signature extension (from
+each FILE, or standard input), and checks each, with nothing but it and the
+key set from ` + "`stixhub admin key export`" + ` or ` + "`stixhub keys`" + `:
 
   - the member's Ed25519 signature over the RFC 8785 canonical object;
   - that the key belongs to the publishing member and was valid (added, not yet
@@ -39,14 +45,17 @@ from ` + "`stixhub admin key export`" + `:
   - the hub's receipt: Merkle inclusion proof, hub signature, and that it names
     this object, content digest, member, key and cursor.
 
+Objects posted unsigned over TAXII (hub-attested) have no member signature:
+their receipt must say so, and is all that is checked.
+
 Key revocations in the feed (lines with "key_revocation") are applied as they
 come. An object whose key was revoked as compromised at or before the hub
 accepted it is reported SUSPECT, also when the revocation comes later in the
 feed or only in the key set: its signature verifies, but someone else may have
 made it.
 
-It prints "ok", "revoked", "SUSPECT" or "FAIL" per line and exits 1 if any
-line fails or is suspect.`,
+It prints "ok", "revoked", "SUSPECT" or "FAIL" per object and exits 1 if any
+object fails or is suspect.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keysFile == "" {
 				return errors.New("--keys is required: the key set from `stixhub admin key export`")
@@ -78,13 +87,12 @@ line fails or is suspect.`,
 					defer f.Close()
 					r = f
 				}
-				sc := bufio.NewScanner(r)
-				sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-				for line := 1; sc.Scan(); line++ {
-					if len(sc.Bytes()) == 0 {
-						continue
-					}
-					d, err := client.UnmarshalDeliveryJSON(sc.Bytes())
+				data, err := io.ReadAll(r)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				for it := range verifyItems(data) {
+					d, err := it.d, it.err
 					if err == nil && v.Learn(d) {
 						k := d.GetKeyRevocation().GetKey()
 						if k.GetCompromisedAt() != nil {
@@ -100,22 +108,23 @@ line fails or is suspect.`,
 					switch {
 					case errors.Is(err, client.ErrSuspect):
 						suspect++
-						fmt.Fprintf(out, "SUSPECT %s:%d: %v\n", name, line, err)
+						fmt.Fprintf(out, "SUSPECT %s:%s: %v\n", name, it.where, err)
 						continue
 					case err != nil:
 						bad++
-						fmt.Fprintf(out, "FAIL %s:%d: %v\n", name, line, err)
+						fmt.Fprintf(out, "FAIL %s:%s: %v\n", name, it.where, err)
 						continue
 					}
 					ok++
-					passed = append(passed, passedLine{where: fmt.Sprintf("%s:%d", name, line), cursor: d.GetCursor(),
+					passed = append(passed, passedLine{where: name + ":" + it.where, cursor: d.GetCursor(),
 						id: d.GetReceipt().GetObjectId(), key: d.GetObject().GetKeyId(), accepted: d.GetReceipt().GetAcceptedAt().AsTime()})
 					if !quiet {
-						fmt.Fprintf(out, "ok   cursor=%d %s\n", d.GetCursor(), d.GetReceipt().GetObjectId())
+						note := ""
+						if client.HubAttested(d) {
+							note = " (hub-attested: posted unsigned over TAXII)"
+						}
+						fmt.Fprintf(out, "ok   cursor=%d %s%s\n", d.GetCursor(), d.GetReceipt().GetObjectId(), note)
 					}
-				}
-				if err := sc.Err(); err != nil {
-					return fmt.Errorf("%s: %w", name, err)
 				}
 			}
 			// Revocations later in the feed make earlier lines suspect.
@@ -138,4 +147,71 @@ line fails or is suspect.`,
 	cmd.Flags().StringVar(&keysFile, "keys", "", "key set JSON from `stixhub admin key export`")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only failures")
 	return cmd
+}
+
+// verifyItem is one thing to verify, or why it could not be read.
+type verifyItem struct {
+	where string // line number, or "objects[i]"
+	d     *client.Delivery
+	err   error
+}
+
+// verifyItems reads subscribe JSON lines, TAXII objects one per line, or
+// one TAXII envelope or STIX bundle (a JSON object with an "objects" list).
+func verifyItems(data []byte) iter.Seq[verifyItem] {
+	return func(yield func(verifyItem) bool) {
+		var env struct {
+			Objects []json.RawMessage `json:"objects"`
+		}
+		if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' && json.Unmarshal(t, &env) == nil && env.Objects != nil {
+			for i, o := range env.Objects {
+				d, err := client.DeliveryFromTAXII(o)
+				if errors.Is(err, client.ErrNoSignatureExtension) && isHubDefinition(o) {
+					continue // the definition of the extension itself
+				}
+				if !yield(verifyItem{where: fmt.Sprintf("objects[%d]", i), d: d, err: err}) {
+					return
+				}
+			}
+			return
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+		for line := 1; sc.Scan(); line++ {
+			b := sc.Bytes()
+			if len(bytes.TrimSpace(b)) == 0 {
+				continue
+			}
+			var probe struct {
+				Receipt json.RawMessage `json:"receipt"`
+				Type    string          `json:"type"`
+			}
+			_ = json.Unmarshal(b, &probe)
+			var d *client.Delivery
+			var err error
+			if probe.Receipt == nil && probe.Type != "" {
+				d, err = client.DeliveryFromTAXII(b)
+				if errors.Is(err, client.ErrNoSignatureExtension) && isHubDefinition(b) {
+					continue
+				}
+			} else {
+				d, err = client.UnmarshalDeliveryJSON(b)
+			}
+			if !yield(verifyItem{where: fmt.Sprint(line), d: d, err: err}) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			yield(verifyItem{where: "read", err: err})
+		}
+	}
+}
+
+// isHubDefinition reports whether a STIX object is the hub's signature
+// extension definition, which TAXII serves unsigned.
+func isHubDefinition(o []byte) bool {
+	var h struct {
+		ID string `json:"id"`
+	}
+	return json.Unmarshal(o, &h) == nil && h.ID == sign.SignatureExtensionID
 }

@@ -81,6 +81,63 @@ func (KeyStatus) EnumDescriptor() ([]byte, []int) {
 	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{0}
 }
 
+// MemberRole is what a member may do at the hub.
+type MemberRole int32
+
+const (
+	// Never a valid role.
+	MemberRole_MEMBER_ROLE_UNSPECIFIED MemberRole = 0
+	// May publish objects (gRPC Publish, TAXII POST).
+	MemberRole_MEMBER_ROLE_PUBLISHER MemberRole = 1
+	// May read objects (gRPC Subscribe and Lookup, TAXII reads).
+	MemberRole_MEMBER_ROLE_SUBSCRIBER MemberRole = 2
+	// May call the AdminService, like the operator token.
+	MemberRole_MEMBER_ROLE_OPERATOR MemberRole = 3
+)
+
+// Enum value maps for MemberRole.
+var (
+	MemberRole_name = map[int32]string{
+		0: "MEMBER_ROLE_UNSPECIFIED",
+		1: "MEMBER_ROLE_PUBLISHER",
+		2: "MEMBER_ROLE_SUBSCRIBER",
+		3: "MEMBER_ROLE_OPERATOR",
+	}
+	MemberRole_value = map[string]int32{
+		"MEMBER_ROLE_UNSPECIFIED": 0,
+		"MEMBER_ROLE_PUBLISHER":   1,
+		"MEMBER_ROLE_SUBSCRIBER":  2,
+		"MEMBER_ROLE_OPERATOR":    3,
+	}
+)
+
+func (x MemberRole) Enum() *MemberRole {
+	p := new(MemberRole)
+	*p = x
+	return p
+}
+
+func (x MemberRole) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MemberRole) Descriptor() protoreflect.EnumDescriptor {
+	return file_stixhub_v1_admin_proto_enumTypes[1].Descriptor()
+}
+
+func (MemberRole) Type() protoreflect.EnumType {
+	return &file_stixhub_v1_admin_proto_enumTypes[1]
+}
+
+func (x MemberRole) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MemberRole.Descriptor instead.
+func (MemberRole) EnumDescriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{1}
+}
+
 // Member is an institution admitted to the hub.
 type Member struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -96,7 +153,13 @@ type Member struct {
 	// A suspended member can neither publish nor read.
 	Suspended bool `protobuf:"varint,5,opt,name=suspended,proto3" json:"suspended,omitempty"`
 	// When the member was suspended; unset when not suspended.
-	SuspendedAt   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=suspended_at,json=suspendedAt,proto3" json:"suspended_at,omitempty"`
+	SuspendedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=suspended_at,json=suspendedAt,proto3" json:"suspended_at,omitempty"`
+	// The member may post unsigned objects over TAXII, which the hub stores
+	// hub-attested (TAXII clients cannot sign).
+	TaxiiUnsigned bool `protobuf:"varint,7,opt,name=taxii_unsigned,json=taxiiUnsigned,proto3" json:"taxii_unsigned,omitempty"`
+	// What the member may do; never empty (a member admitted without roles is
+	// a publisher and a subscriber).
+	Roles         []MemberRole `protobuf:"varint,8,rep,packed,name=roles,proto3,enum=stixhub.v1.MemberRole" json:"roles,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -169,6 +232,20 @@ func (x *Member) GetSuspended() bool {
 func (x *Member) GetSuspendedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.SuspendedAt
+	}
+	return nil
+}
+
+func (x *Member) GetTaxiiUnsigned() bool {
+	if x != nil {
+		return x.TaxiiUnsigned
+	}
+	return false
+}
+
+func (x *Member) GetRoles() []MemberRole {
+	if x != nil {
+		return x.Roles
 	}
 	return nil
 }
@@ -372,7 +449,9 @@ type CreateMemberRequest struct {
 	// Display name, 1 to 200 characters.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// STIX identity id of the member, "identity--<UUID>".
-	Identity      string `protobuf:"bytes,2,opt,name=identity,proto3" json:"identity,omitempty"`
+	Identity string `protobuf:"bytes,2,opt,name=identity,proto3" json:"identity,omitempty"`
+	// The member's roles; empty means publisher and subscriber.
+	Roles         []MemberRole `protobuf:"varint,3,rep,packed,name=roles,proto3,enum=stixhub.v1.MemberRole" json:"roles,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -419,6 +498,13 @@ func (x *CreateMemberRequest) GetIdentity() string {
 		return x.Identity
 	}
 	return ""
+}
+
+func (x *CreateMemberRequest) GetRoles() []MemberRole {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
 }
 
 // CreateMemberResponse returns the new member and its token.
@@ -1369,12 +1455,808 @@ func (x *AuditEntry) GetDetail() map[string]string {
 	return nil
 }
 
+// UpdateMemberRequest names a member and the settings to change; unset
+// fields stay as they are.
+type UpdateMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Member to update.
+	MemberId string `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// Allow (true) or refuse (false) unsigned posts over TAXII.
+	TaxiiUnsigned *bool `protobuf:"varint,2,opt,name=taxii_unsigned,json=taxiiUnsigned,proto3,oneof" json:"taxii_unsigned,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMemberRequest) Reset() {
+	*x = UpdateMemberRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMemberRequest) ProtoMessage() {}
+
+func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *UpdateMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *UpdateMemberRequest) GetTaxiiUnsigned() bool {
+	if x != nil && x.TaxiiUnsigned != nil {
+		return *x.TaxiiUnsigned
+	}
+	return false
+}
+
+// UpdateMemberResponse returns the member after the change.
+type UpdateMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The member.
+	Member        *Member `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMemberResponse) Reset() {
+	*x = UpdateMemberResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMemberResponse) ProtoMessage() {}
+
+func (x *UpdateMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMemberResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMemberResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *UpdateMemberResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+// Group is a sharing group: the readers of TLP:AMBER objects published to it.
+type Group struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name: lowercase letters, digits and dashes, 1 to 64 characters.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Member ids.
+	Members []string `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	// When the group was created.
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Group) Reset() {
+	*x = Group{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Group) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Group) ProtoMessage() {}
+
+func (x *Group) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Group.ProtoReflect.Descriptor instead.
+func (*Group) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *Group) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Group) GetMembers() []string {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *Group) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// CreateGroupRequest names a new group.
+type CreateGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Group name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateGroupRequest) Reset() {
+	*x = CreateGroupRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupRequest) ProtoMessage() {}
+
+func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
+func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *CreateGroupRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// CreateGroupResponse returns the group.
+type CreateGroupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new group.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateGroupResponse) Reset() {
+	*x = CreateGroupResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupResponse) ProtoMessage() {}
+
+func (x *CreateGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupResponse.ProtoReflect.Descriptor instead.
+func (*CreateGroupResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *CreateGroupResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// AddGroupMemberRequest names a group and a member.
+type AddGroupMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Group name.
+	Group string `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// Member id.
+	MemberId      string `protobuf:"bytes,2,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddGroupMemberRequest) Reset() {
+	*x = AddGroupMemberRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddGroupMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddGroupMemberRequest) ProtoMessage() {}
+
+func (x *AddGroupMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddGroupMemberRequest.ProtoReflect.Descriptor instead.
+func (*AddGroupMemberRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *AddGroupMemberRequest) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *AddGroupMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+// AddGroupMemberResponse returns the group.
+type AddGroupMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group after the change.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddGroupMemberResponse) Reset() {
+	*x = AddGroupMemberResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddGroupMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddGroupMemberResponse) ProtoMessage() {}
+
+func (x *AddGroupMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddGroupMemberResponse.ProtoReflect.Descriptor instead.
+func (*AddGroupMemberResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *AddGroupMemberResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// RemoveGroupMemberRequest names a group and a member.
+type RemoveGroupMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Group name.
+	Group string `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// Member id.
+	MemberId      string `protobuf:"bytes,2,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveGroupMemberRequest) Reset() {
+	*x = RemoveGroupMemberRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveGroupMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveGroupMemberRequest) ProtoMessage() {}
+
+func (x *RemoveGroupMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveGroupMemberRequest.ProtoReflect.Descriptor instead.
+func (*RemoveGroupMemberRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RemoveGroupMemberRequest) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *RemoveGroupMemberRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+// RemoveGroupMemberResponse returns the group.
+type RemoveGroupMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group after the change.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveGroupMemberResponse) Reset() {
+	*x = RemoveGroupMemberResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveGroupMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveGroupMemberResponse) ProtoMessage() {}
+
+func (x *RemoveGroupMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveGroupMemberResponse.ProtoReflect.Descriptor instead.
+func (*RemoveGroupMemberResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *RemoveGroupMemberResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// ListGroupsRequest has no parameters.
+type ListGroupsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGroupsRequest) Reset() {
+	*x = ListGroupsRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGroupsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGroupsRequest) ProtoMessage() {}
+
+func (x *ListGroupsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGroupsRequest.ProtoReflect.Descriptor instead.
+func (*ListGroupsRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{31}
+}
+
+// ListGroupsResponse lists groups.
+type ListGroupsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Groups by name.
+	Groups        []*Group `protobuf:"bytes,1,rep,name=groups,proto3" json:"groups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGroupsResponse) Reset() {
+	*x = ListGroupsResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGroupsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGroupsResponse) ProtoMessage() {}
+
+func (x *ListGroupsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGroupsResponse.ProtoReflect.Descriptor instead.
+func (*ListGroupsResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListGroupsResponse) GetGroups() []*Group {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+// IssueMemberCertificateRequest asks for a client certificate for a member.
+type IssueMemberCertificateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Member the certificate names.
+	MemberId string `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// PKCS#10 certificate signing request, DER or PEM, at most 16 KiB. Its
+	// signature must verify; its key must be ECDSA P-256 or P-384, Ed25519,
+	// or RSA of at least 2048 bits. The subject it asks for is ignored: the
+	// hub names the member.
+	Csr []byte `protobuf:"bytes,2,opt,name=csr,proto3" json:"csr,omitempty"`
+	// How long the certificate is valid, from now; unset means 365 days. At
+	// most 825 days, and never beyond the CA.
+	Validity      *durationpb.Duration `protobuf:"bytes,3,opt,name=validity,proto3" json:"validity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueMemberCertificateRequest) Reset() {
+	*x = IssueMemberCertificateRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueMemberCertificateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueMemberCertificateRequest) ProtoMessage() {}
+
+func (x *IssueMemberCertificateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueMemberCertificateRequest.ProtoReflect.Descriptor instead.
+func (*IssueMemberCertificateRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *IssueMemberCertificateRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *IssueMemberCertificateRequest) GetCsr() []byte {
+	if x != nil {
+		return x.Csr
+	}
+	return nil
+}
+
+func (x *IssueMemberCertificateRequest) GetValidity() *durationpb.Duration {
+	if x != nil {
+		return x.Validity
+	}
+	return nil
+}
+
+// IssueMemberCertificateResponse returns the signed certificate.
+type IssueMemberCertificateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The member's certificate (PEM).
+	CertificatePem []byte `protobuf:"bytes,1,opt,name=certificate_pem,json=certificatePem,proto3" json:"certificate_pem,omitempty"`
+	// The CA that signed it (PEM).
+	IssuerCaPem []byte `protobuf:"bytes,2,opt,name=issuer_ca_pem,json=issuerCaPem,proto3" json:"issuer_ca_pem,omitempty"`
+	// The CA bundle (PEM) that verifies the hub's server certificate: what the
+	// member passes as --ca-file. Empty when the operator runs the hub with a
+	// server certificate from another CA.
+	ServerCaPem []byte `protobuf:"bytes,3,opt,name=server_ca_pem,json=serverCaPem,proto3" json:"server_ca_pem,omitempty"`
+	// Certificate serial number, lowercase hex.
+	Serial string `protobuf:"bytes,4,opt,name=serial,proto3" json:"serial,omitempty"`
+	// End of validity.
+	NotAfter      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=not_after,json=notAfter,proto3" json:"not_after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueMemberCertificateResponse) Reset() {
+	*x = IssueMemberCertificateResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueMemberCertificateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueMemberCertificateResponse) ProtoMessage() {}
+
+func (x *IssueMemberCertificateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueMemberCertificateResponse.ProtoReflect.Descriptor instead.
+func (*IssueMemberCertificateResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *IssueMemberCertificateResponse) GetCertificatePem() []byte {
+	if x != nil {
+		return x.CertificatePem
+	}
+	return nil
+}
+
+func (x *IssueMemberCertificateResponse) GetIssuerCaPem() []byte {
+	if x != nil {
+		return x.IssuerCaPem
+	}
+	return nil
+}
+
+func (x *IssueMemberCertificateResponse) GetServerCaPem() []byte {
+	if x != nil {
+		return x.ServerCaPem
+	}
+	return nil
+}
+
+func (x *IssueMemberCertificateResponse) GetSerial() string {
+	if x != nil {
+		return x.Serial
+	}
+	return ""
+}
+
+func (x *IssueMemberCertificateResponse) GetNotAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NotAfter
+	}
+	return nil
+}
+
+// SetMemberRolesRequest replaces a member's roles.
+type SetMemberRolesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Member to change.
+	MemberId string `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// The new roles, at least one, no MEMBER_ROLE_UNSPECIFIED.
+	Roles         []MemberRole `protobuf:"varint,2,rep,packed,name=roles,proto3,enum=stixhub.v1.MemberRole" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMemberRolesRequest) Reset() {
+	*x = SetMemberRolesRequest{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMemberRolesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMemberRolesRequest) ProtoMessage() {}
+
+func (x *SetMemberRolesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMemberRolesRequest.ProtoReflect.Descriptor instead.
+func (*SetMemberRolesRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *SetMemberRolesRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *SetMemberRolesRequest) GetRoles() []MemberRole {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+// SetMemberRolesResponse returns the member after the change.
+type SetMemberRolesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The member.
+	Member        *Member `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMemberRolesResponse) Reset() {
+	*x = SetMemberRolesResponse{}
+	mi := &file_stixhub_v1_admin_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMemberRolesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMemberRolesResponse) ProtoMessage() {}
+
+func (x *SetMemberRolesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_admin_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMemberRolesResponse.ProtoReflect.Descriptor instead.
+func (*SetMemberRolesResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_admin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *SetMemberRolesResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
 var File_stixhub_v1_admin_proto protoreflect.FileDescriptor
 
 const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x16stixhub/v1/admin.proto\x12\n" +
-	"stixhub.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
+	"stixhub.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb5\x02\n" +
 	"\x06Member\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -1382,7 +2264,9 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x1c\n" +
 	"\tsuspended\x18\x05 \x01(\bR\tsuspended\x12=\n" +
-	"\fsuspended_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vsuspendedAt\"\xb6\x03\n" +
+	"\fsuspended_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vsuspendedAt\x12%\n" +
+	"\x0etaxii_unsigned\x18\a \x01(\bR\rtaxiiUnsigned\x12,\n" +
+	"\x05roles\x18\b \x03(\x0e2\x16.stixhub.v1.MemberRoleR\x05roles\"\xb6\x03\n" +
 	"\x03Key\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12\x1d\n" +
@@ -1403,10 +2287,11 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
 	"public_key\x18\x02 \x01(\fR\tpublicKey\x125\n" +
-	"\badded_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aaddedAt\"E\n" +
+	"\badded_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aaddedAt\"s\n" +
 	"\x13CreateMemberRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
-	"\bidentity\x18\x02 \x01(\tR\bidentity\"X\n" +
+	"\bidentity\x18\x02 \x01(\tR\bidentity\x12,\n" +
+	"\x05roles\x18\x03 \x03(\x0e2\x16.stixhub.v1.MemberRoleR\x05roles\"X\n" +
 	"\x14CreateMemberResponse\x12*\n" +
 	"\x06member\x18\x01 \x01(\v2\x12.stixhub.v1.MemberR\x06member\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\tR\x05token\"\x14\n" +
@@ -1461,12 +2346,62 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\x06detail\x18\x06 \x03(\v2\".stixhub.v1.AuditEntry.DetailEntryR\x06detail\x1a9\n" +
 	"\vDetailEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*n\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"q\n" +
+	"\x13UpdateMemberRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12*\n" +
+	"\x0etaxii_unsigned\x18\x02 \x01(\bH\x00R\rtaxiiUnsigned\x88\x01\x01B\x11\n" +
+	"\x0f_taxii_unsigned\"B\n" +
+	"\x14UpdateMemberResponse\x12*\n" +
+	"\x06member\x18\x01 \x01(\v2\x12.stixhub.v1.MemberR\x06member\"p\n" +
+	"\x05Group\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\amembers\x18\x02 \x03(\tR\amembers\x129\n" +
+	"\n" +
+	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"(\n" +
+	"\x12CreateGroupRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\">\n" +
+	"\x13CreateGroupResponse\x12'\n" +
+	"\x05group\x18\x01 \x01(\v2\x11.stixhub.v1.GroupR\x05group\"J\n" +
+	"\x15AddGroupMemberRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x1b\n" +
+	"\tmember_id\x18\x02 \x01(\tR\bmemberId\"A\n" +
+	"\x16AddGroupMemberResponse\x12'\n" +
+	"\x05group\x18\x01 \x01(\v2\x11.stixhub.v1.GroupR\x05group\"M\n" +
+	"\x18RemoveGroupMemberRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x1b\n" +
+	"\tmember_id\x18\x02 \x01(\tR\bmemberId\"D\n" +
+	"\x19RemoveGroupMemberResponse\x12'\n" +
+	"\x05group\x18\x01 \x01(\v2\x11.stixhub.v1.GroupR\x05group\"\x13\n" +
+	"\x11ListGroupsRequest\"?\n" +
+	"\x12ListGroupsResponse\x12)\n" +
+	"\x06groups\x18\x01 \x03(\v2\x11.stixhub.v1.GroupR\x06groups\"\x85\x01\n" +
+	"\x1dIssueMemberCertificateRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x10\n" +
+	"\x03csr\x18\x02 \x01(\fR\x03csr\x125\n" +
+	"\bvalidity\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\bvalidity\"\xe2\x01\n" +
+	"\x1eIssueMemberCertificateResponse\x12'\n" +
+	"\x0fcertificate_pem\x18\x01 \x01(\fR\x0ecertificatePem\x12\"\n" +
+	"\rissuer_ca_pem\x18\x02 \x01(\fR\vissuerCaPem\x12\"\n" +
+	"\rserver_ca_pem\x18\x03 \x01(\fR\vserverCaPem\x12\x16\n" +
+	"\x06serial\x18\x04 \x01(\tR\x06serial\x127\n" +
+	"\tnot_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bnotAfter\"b\n" +
+	"\x15SetMemberRolesRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12,\n" +
+	"\x05roles\x18\x02 \x03(\x0e2\x16.stixhub.v1.MemberRoleR\x05roles\"D\n" +
+	"\x16SetMemberRolesResponse\x12*\n" +
+	"\x06member\x18\x01 \x01(\v2\x12.stixhub.v1.MemberR\x06member*n\n" +
 	"\tKeyStatus\x12\x1a\n" +
 	"\x16KEY_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KEY_STATUS_ACTIVE\x10\x01\x12\x16\n" +
 	"\x12KEY_STATUS_REVOKED\x10\x02\x12\x16\n" +
-	"\x12KEY_STATUS_EXPIRED\x10\x032\xc0\x05\n" +
+	"\x12KEY_STATUS_EXPIRED\x10\x03*z\n" +
+	"\n" +
+	"MemberRole\x12\x1b\n" +
+	"\x17MEMBER_ROLE_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15MEMBER_ROLE_PUBLISHER\x10\x01\x12\x1a\n" +
+	"\x16MEMBER_ROLE_SUBSCRIBER\x10\x02\x12\x18\n" +
+	"\x14MEMBER_ROLE_OPERATOR\x10\x032\xb5\n" +
+	"\n" +
 	"\fAdminService\x12Q\n" +
 	"\fCreateMember\x12\x1f.stixhub.v1.CreateMemberRequest\x1a .stixhub.v1.CreateMemberResponse\x12N\n" +
 	"\vListMembers\x12\x1e.stixhub.v1.ListMembersRequest\x1a\x1f.stixhub.v1.ListMembersResponse\x12?\n" +
@@ -1474,9 +2409,17 @@ const file_stixhub_v1_admin_proto_rawDesc = "" +
 	"\tRevokeKey\x12\x1c.stixhub.v1.RevokeKeyRequest\x1a\x1d.stixhub.v1.RevokeKeyResponse\x12H\n" +
 	"\tRotateKey\x12\x1c.stixhub.v1.RotateKeyRequest\x1a\x1d.stixhub.v1.RotateKeyResponse\x12T\n" +
 	"\rSuspendMember\x12 .stixhub.v1.SuspendMemberRequest\x1a!.stixhub.v1.SuspendMemberResponse\x12Q\n" +
-	"\fResumeMember\x12\x1f.stixhub.v1.ResumeMemberRequest\x1a .stixhub.v1.ResumeMemberResponse\x12H\n" +
+	"\fResumeMember\x12\x1f.stixhub.v1.ResumeMemberRequest\x1a .stixhub.v1.ResumeMemberResponse\x12Q\n" +
+	"\fUpdateMember\x12\x1f.stixhub.v1.UpdateMemberRequest\x1a .stixhub.v1.UpdateMemberResponse\x12N\n" +
+	"\vCreateGroup\x12\x1e.stixhub.v1.CreateGroupRequest\x1a\x1f.stixhub.v1.CreateGroupResponse\x12W\n" +
+	"\x0eAddGroupMember\x12!.stixhub.v1.AddGroupMemberRequest\x1a\".stixhub.v1.AddGroupMemberResponse\x12`\n" +
+	"\x11RemoveGroupMember\x12$.stixhub.v1.RemoveGroupMemberRequest\x1a%.stixhub.v1.RemoveGroupMemberResponse\x12K\n" +
+	"\n" +
+	"ListGroups\x12\x1d.stixhub.v1.ListGroupsRequest\x1a\x1e.stixhub.v1.ListGroupsResponse\x12H\n" +
 	"\tListAudit\x12\x1c.stixhub.v1.ListAuditRequest\x1a\x1d.stixhub.v1.ListAuditResponse\x12E\n" +
-	"\bListKeys\x12\x1b.stixhub.v1.ListKeysRequest\x1a\x1c.stixhub.v1.ListKeysResponseB\x9c\x01\n" +
+	"\bListKeys\x12\x1b.stixhub.v1.ListKeysRequest\x1a\x1c.stixhub.v1.ListKeysResponse\x12o\n" +
+	"\x16IssueMemberCertificate\x12).stixhub.v1.IssueMemberCertificateRequest\x1a*.stixhub.v1.IssueMemberCertificateResponse\x12W\n" +
+	"\x0eSetMemberRoles\x12!.stixhub.v1.SetMemberRolesRequest\x1a\".stixhub.v1.SetMemberRolesResponseB\x9c\x01\n" +
 	"\x0ecom.stixhub.v1B\n" +
 	"AdminProtoP\x01Z5github.com/stixhub/stixhub/proto/stixhub/v1;stixhubv1\xa2\x02\x03SXX\xaa\x02\n" +
 	"Stixhub.V1\xca\x02\n" +
@@ -1494,84 +2437,126 @@ func file_stixhub_v1_admin_proto_rawDescGZIP() []byte {
 	return file_stixhub_v1_admin_proto_rawDescData
 }
 
-var file_stixhub_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stixhub_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_stixhub_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_stixhub_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_stixhub_v1_admin_proto_goTypes = []any{
-	(KeyStatus)(0),                // 0: stixhub.v1.KeyStatus
-	(*Member)(nil),                // 1: stixhub.v1.Member
-	(*Key)(nil),                   // 2: stixhub.v1.Key
-	(*HubKey)(nil),                // 3: stixhub.v1.HubKey
-	(*CreateMemberRequest)(nil),   // 4: stixhub.v1.CreateMemberRequest
-	(*CreateMemberResponse)(nil),  // 5: stixhub.v1.CreateMemberResponse
-	(*ListMembersRequest)(nil),    // 6: stixhub.v1.ListMembersRequest
-	(*ListMembersResponse)(nil),   // 7: stixhub.v1.ListMembersResponse
-	(*AddKeyRequest)(nil),         // 8: stixhub.v1.AddKeyRequest
-	(*AddKeyResponse)(nil),        // 9: stixhub.v1.AddKeyResponse
-	(*RevokeKeyRequest)(nil),      // 10: stixhub.v1.RevokeKeyRequest
-	(*RevokeKeyResponse)(nil),     // 11: stixhub.v1.RevokeKeyResponse
-	(*ListKeysRequest)(nil),       // 12: stixhub.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),      // 13: stixhub.v1.ListKeysResponse
-	(*RotateKeyRequest)(nil),      // 14: stixhub.v1.RotateKeyRequest
-	(*RotateKeyResponse)(nil),     // 15: stixhub.v1.RotateKeyResponse
-	(*SuspendMemberRequest)(nil),  // 16: stixhub.v1.SuspendMemberRequest
-	(*SuspendMemberResponse)(nil), // 17: stixhub.v1.SuspendMemberResponse
-	(*ResumeMemberRequest)(nil),   // 18: stixhub.v1.ResumeMemberRequest
-	(*ResumeMemberResponse)(nil),  // 19: stixhub.v1.ResumeMemberResponse
-	(*ListAuditRequest)(nil),      // 20: stixhub.v1.ListAuditRequest
-	(*ListAuditResponse)(nil),     // 21: stixhub.v1.ListAuditResponse
-	(*AuditEntry)(nil),            // 22: stixhub.v1.AuditEntry
-	nil,                           // 23: stixhub.v1.AuditEntry.DetailEntry
-	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 25: google.protobuf.Duration
+	(KeyStatus)(0),                         // 0: stixhub.v1.KeyStatus
+	(MemberRole)(0),                        // 1: stixhub.v1.MemberRole
+	(*Member)(nil),                         // 2: stixhub.v1.Member
+	(*Key)(nil),                            // 3: stixhub.v1.Key
+	(*HubKey)(nil),                         // 4: stixhub.v1.HubKey
+	(*CreateMemberRequest)(nil),            // 5: stixhub.v1.CreateMemberRequest
+	(*CreateMemberResponse)(nil),           // 6: stixhub.v1.CreateMemberResponse
+	(*ListMembersRequest)(nil),             // 7: stixhub.v1.ListMembersRequest
+	(*ListMembersResponse)(nil),            // 8: stixhub.v1.ListMembersResponse
+	(*AddKeyRequest)(nil),                  // 9: stixhub.v1.AddKeyRequest
+	(*AddKeyResponse)(nil),                 // 10: stixhub.v1.AddKeyResponse
+	(*RevokeKeyRequest)(nil),               // 11: stixhub.v1.RevokeKeyRequest
+	(*RevokeKeyResponse)(nil),              // 12: stixhub.v1.RevokeKeyResponse
+	(*ListKeysRequest)(nil),                // 13: stixhub.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),               // 14: stixhub.v1.ListKeysResponse
+	(*RotateKeyRequest)(nil),               // 15: stixhub.v1.RotateKeyRequest
+	(*RotateKeyResponse)(nil),              // 16: stixhub.v1.RotateKeyResponse
+	(*SuspendMemberRequest)(nil),           // 17: stixhub.v1.SuspendMemberRequest
+	(*SuspendMemberResponse)(nil),          // 18: stixhub.v1.SuspendMemberResponse
+	(*ResumeMemberRequest)(nil),            // 19: stixhub.v1.ResumeMemberRequest
+	(*ResumeMemberResponse)(nil),           // 20: stixhub.v1.ResumeMemberResponse
+	(*ListAuditRequest)(nil),               // 21: stixhub.v1.ListAuditRequest
+	(*ListAuditResponse)(nil),              // 22: stixhub.v1.ListAuditResponse
+	(*AuditEntry)(nil),                     // 23: stixhub.v1.AuditEntry
+	(*UpdateMemberRequest)(nil),            // 24: stixhub.v1.UpdateMemberRequest
+	(*UpdateMemberResponse)(nil),           // 25: stixhub.v1.UpdateMemberResponse
+	(*Group)(nil),                          // 26: stixhub.v1.Group
+	(*CreateGroupRequest)(nil),             // 27: stixhub.v1.CreateGroupRequest
+	(*CreateGroupResponse)(nil),            // 28: stixhub.v1.CreateGroupResponse
+	(*AddGroupMemberRequest)(nil),          // 29: stixhub.v1.AddGroupMemberRequest
+	(*AddGroupMemberResponse)(nil),         // 30: stixhub.v1.AddGroupMemberResponse
+	(*RemoveGroupMemberRequest)(nil),       // 31: stixhub.v1.RemoveGroupMemberRequest
+	(*RemoveGroupMemberResponse)(nil),      // 32: stixhub.v1.RemoveGroupMemberResponse
+	(*ListGroupsRequest)(nil),              // 33: stixhub.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),             // 34: stixhub.v1.ListGroupsResponse
+	(*IssueMemberCertificateRequest)(nil),  // 35: stixhub.v1.IssueMemberCertificateRequest
+	(*IssueMemberCertificateResponse)(nil), // 36: stixhub.v1.IssueMemberCertificateResponse
+	(*SetMemberRolesRequest)(nil),          // 37: stixhub.v1.SetMemberRolesRequest
+	(*SetMemberRolesResponse)(nil),         // 38: stixhub.v1.SetMemberRolesResponse
+	nil,                                    // 39: stixhub.v1.AuditEntry.DetailEntry
+	(*timestamppb.Timestamp)(nil),          // 40: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),            // 41: google.protobuf.Duration
 }
 var file_stixhub_v1_admin_proto_depIdxs = []int32{
-	24, // 0: stixhub.v1.Member.created_at:type_name -> google.protobuf.Timestamp
-	24, // 1: stixhub.v1.Member.suspended_at:type_name -> google.protobuf.Timestamp
-	0,  // 2: stixhub.v1.Key.status:type_name -> stixhub.v1.KeyStatus
-	24, // 3: stixhub.v1.Key.added_at:type_name -> google.protobuf.Timestamp
-	24, // 4: stixhub.v1.Key.revoked_at:type_name -> google.protobuf.Timestamp
-	24, // 5: stixhub.v1.Key.expires_at:type_name -> google.protobuf.Timestamp
-	24, // 6: stixhub.v1.Key.compromised_at:type_name -> google.protobuf.Timestamp
-	24, // 7: stixhub.v1.HubKey.added_at:type_name -> google.protobuf.Timestamp
-	1,  // 8: stixhub.v1.CreateMemberResponse.member:type_name -> stixhub.v1.Member
-	1,  // 9: stixhub.v1.ListMembersResponse.members:type_name -> stixhub.v1.Member
-	2,  // 10: stixhub.v1.AddKeyResponse.key:type_name -> stixhub.v1.Key
-	24, // 11: stixhub.v1.RevokeKeyRequest.compromised_at:type_name -> google.protobuf.Timestamp
-	2,  // 12: stixhub.v1.RevokeKeyResponse.key:type_name -> stixhub.v1.Key
-	2,  // 13: stixhub.v1.ListKeysResponse.keys:type_name -> stixhub.v1.Key
-	3,  // 14: stixhub.v1.ListKeysResponse.hub_keys:type_name -> stixhub.v1.HubKey
-	25, // 15: stixhub.v1.RotateKeyRequest.overlap:type_name -> google.protobuf.Duration
-	2,  // 16: stixhub.v1.RotateKeyResponse.key:type_name -> stixhub.v1.Key
-	2,  // 17: stixhub.v1.RotateKeyResponse.retired:type_name -> stixhub.v1.Key
-	1,  // 18: stixhub.v1.SuspendMemberResponse.member:type_name -> stixhub.v1.Member
-	1,  // 19: stixhub.v1.ResumeMemberResponse.member:type_name -> stixhub.v1.Member
-	24, // 20: stixhub.v1.ListAuditRequest.since:type_name -> google.protobuf.Timestamp
-	22, // 21: stixhub.v1.ListAuditResponse.entries:type_name -> stixhub.v1.AuditEntry
-	24, // 22: stixhub.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	23, // 23: stixhub.v1.AuditEntry.detail:type_name -> stixhub.v1.AuditEntry.DetailEntry
-	4,  // 24: stixhub.v1.AdminService.CreateMember:input_type -> stixhub.v1.CreateMemberRequest
-	6,  // 25: stixhub.v1.AdminService.ListMembers:input_type -> stixhub.v1.ListMembersRequest
-	8,  // 26: stixhub.v1.AdminService.AddKey:input_type -> stixhub.v1.AddKeyRequest
-	10, // 27: stixhub.v1.AdminService.RevokeKey:input_type -> stixhub.v1.RevokeKeyRequest
-	14, // 28: stixhub.v1.AdminService.RotateKey:input_type -> stixhub.v1.RotateKeyRequest
-	16, // 29: stixhub.v1.AdminService.SuspendMember:input_type -> stixhub.v1.SuspendMemberRequest
-	18, // 30: stixhub.v1.AdminService.ResumeMember:input_type -> stixhub.v1.ResumeMemberRequest
-	20, // 31: stixhub.v1.AdminService.ListAudit:input_type -> stixhub.v1.ListAuditRequest
-	12, // 32: stixhub.v1.AdminService.ListKeys:input_type -> stixhub.v1.ListKeysRequest
-	5,  // 33: stixhub.v1.AdminService.CreateMember:output_type -> stixhub.v1.CreateMemberResponse
-	7,  // 34: stixhub.v1.AdminService.ListMembers:output_type -> stixhub.v1.ListMembersResponse
-	9,  // 35: stixhub.v1.AdminService.AddKey:output_type -> stixhub.v1.AddKeyResponse
-	11, // 36: stixhub.v1.AdminService.RevokeKey:output_type -> stixhub.v1.RevokeKeyResponse
-	15, // 37: stixhub.v1.AdminService.RotateKey:output_type -> stixhub.v1.RotateKeyResponse
-	17, // 38: stixhub.v1.AdminService.SuspendMember:output_type -> stixhub.v1.SuspendMemberResponse
-	19, // 39: stixhub.v1.AdminService.ResumeMember:output_type -> stixhub.v1.ResumeMemberResponse
-	21, // 40: stixhub.v1.AdminService.ListAudit:output_type -> stixhub.v1.ListAuditResponse
-	13, // 41: stixhub.v1.AdminService.ListKeys:output_type -> stixhub.v1.ListKeysResponse
-	33, // [33:42] is the sub-list for method output_type
-	24, // [24:33] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	40, // 0: stixhub.v1.Member.created_at:type_name -> google.protobuf.Timestamp
+	40, // 1: stixhub.v1.Member.suspended_at:type_name -> google.protobuf.Timestamp
+	1,  // 2: stixhub.v1.Member.roles:type_name -> stixhub.v1.MemberRole
+	0,  // 3: stixhub.v1.Key.status:type_name -> stixhub.v1.KeyStatus
+	40, // 4: stixhub.v1.Key.added_at:type_name -> google.protobuf.Timestamp
+	40, // 5: stixhub.v1.Key.revoked_at:type_name -> google.protobuf.Timestamp
+	40, // 6: stixhub.v1.Key.expires_at:type_name -> google.protobuf.Timestamp
+	40, // 7: stixhub.v1.Key.compromised_at:type_name -> google.protobuf.Timestamp
+	40, // 8: stixhub.v1.HubKey.added_at:type_name -> google.protobuf.Timestamp
+	1,  // 9: stixhub.v1.CreateMemberRequest.roles:type_name -> stixhub.v1.MemberRole
+	2,  // 10: stixhub.v1.CreateMemberResponse.member:type_name -> stixhub.v1.Member
+	2,  // 11: stixhub.v1.ListMembersResponse.members:type_name -> stixhub.v1.Member
+	3,  // 12: stixhub.v1.AddKeyResponse.key:type_name -> stixhub.v1.Key
+	40, // 13: stixhub.v1.RevokeKeyRequest.compromised_at:type_name -> google.protobuf.Timestamp
+	3,  // 14: stixhub.v1.RevokeKeyResponse.key:type_name -> stixhub.v1.Key
+	3,  // 15: stixhub.v1.ListKeysResponse.keys:type_name -> stixhub.v1.Key
+	4,  // 16: stixhub.v1.ListKeysResponse.hub_keys:type_name -> stixhub.v1.HubKey
+	41, // 17: stixhub.v1.RotateKeyRequest.overlap:type_name -> google.protobuf.Duration
+	3,  // 18: stixhub.v1.RotateKeyResponse.key:type_name -> stixhub.v1.Key
+	3,  // 19: stixhub.v1.RotateKeyResponse.retired:type_name -> stixhub.v1.Key
+	2,  // 20: stixhub.v1.SuspendMemberResponse.member:type_name -> stixhub.v1.Member
+	2,  // 21: stixhub.v1.ResumeMemberResponse.member:type_name -> stixhub.v1.Member
+	40, // 22: stixhub.v1.ListAuditRequest.since:type_name -> google.protobuf.Timestamp
+	23, // 23: stixhub.v1.ListAuditResponse.entries:type_name -> stixhub.v1.AuditEntry
+	40, // 24: stixhub.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	39, // 25: stixhub.v1.AuditEntry.detail:type_name -> stixhub.v1.AuditEntry.DetailEntry
+	2,  // 26: stixhub.v1.UpdateMemberResponse.member:type_name -> stixhub.v1.Member
+	40, // 27: stixhub.v1.Group.created_at:type_name -> google.protobuf.Timestamp
+	26, // 28: stixhub.v1.CreateGroupResponse.group:type_name -> stixhub.v1.Group
+	26, // 29: stixhub.v1.AddGroupMemberResponse.group:type_name -> stixhub.v1.Group
+	26, // 30: stixhub.v1.RemoveGroupMemberResponse.group:type_name -> stixhub.v1.Group
+	26, // 31: stixhub.v1.ListGroupsResponse.groups:type_name -> stixhub.v1.Group
+	41, // 32: stixhub.v1.IssueMemberCertificateRequest.validity:type_name -> google.protobuf.Duration
+	40, // 33: stixhub.v1.IssueMemberCertificateResponse.not_after:type_name -> google.protobuf.Timestamp
+	1,  // 34: stixhub.v1.SetMemberRolesRequest.roles:type_name -> stixhub.v1.MemberRole
+	2,  // 35: stixhub.v1.SetMemberRolesResponse.member:type_name -> stixhub.v1.Member
+	5,  // 36: stixhub.v1.AdminService.CreateMember:input_type -> stixhub.v1.CreateMemberRequest
+	7,  // 37: stixhub.v1.AdminService.ListMembers:input_type -> stixhub.v1.ListMembersRequest
+	9,  // 38: stixhub.v1.AdminService.AddKey:input_type -> stixhub.v1.AddKeyRequest
+	11, // 39: stixhub.v1.AdminService.RevokeKey:input_type -> stixhub.v1.RevokeKeyRequest
+	15, // 40: stixhub.v1.AdminService.RotateKey:input_type -> stixhub.v1.RotateKeyRequest
+	17, // 41: stixhub.v1.AdminService.SuspendMember:input_type -> stixhub.v1.SuspendMemberRequest
+	19, // 42: stixhub.v1.AdminService.ResumeMember:input_type -> stixhub.v1.ResumeMemberRequest
+	24, // 43: stixhub.v1.AdminService.UpdateMember:input_type -> stixhub.v1.UpdateMemberRequest
+	27, // 44: stixhub.v1.AdminService.CreateGroup:input_type -> stixhub.v1.CreateGroupRequest
+	29, // 45: stixhub.v1.AdminService.AddGroupMember:input_type -> stixhub.v1.AddGroupMemberRequest
+	31, // 46: stixhub.v1.AdminService.RemoveGroupMember:input_type -> stixhub.v1.RemoveGroupMemberRequest
+	33, // 47: stixhub.v1.AdminService.ListGroups:input_type -> stixhub.v1.ListGroupsRequest
+	21, // 48: stixhub.v1.AdminService.ListAudit:input_type -> stixhub.v1.ListAuditRequest
+	13, // 49: stixhub.v1.AdminService.ListKeys:input_type -> stixhub.v1.ListKeysRequest
+	35, // 50: stixhub.v1.AdminService.IssueMemberCertificate:input_type -> stixhub.v1.IssueMemberCertificateRequest
+	37, // 51: stixhub.v1.AdminService.SetMemberRoles:input_type -> stixhub.v1.SetMemberRolesRequest
+	6,  // 52: stixhub.v1.AdminService.CreateMember:output_type -> stixhub.v1.CreateMemberResponse
+	8,  // 53: stixhub.v1.AdminService.ListMembers:output_type -> stixhub.v1.ListMembersResponse
+	10, // 54: stixhub.v1.AdminService.AddKey:output_type -> stixhub.v1.AddKeyResponse
+	12, // 55: stixhub.v1.AdminService.RevokeKey:output_type -> stixhub.v1.RevokeKeyResponse
+	16, // 56: stixhub.v1.AdminService.RotateKey:output_type -> stixhub.v1.RotateKeyResponse
+	18, // 57: stixhub.v1.AdminService.SuspendMember:output_type -> stixhub.v1.SuspendMemberResponse
+	20, // 58: stixhub.v1.AdminService.ResumeMember:output_type -> stixhub.v1.ResumeMemberResponse
+	25, // 59: stixhub.v1.AdminService.UpdateMember:output_type -> stixhub.v1.UpdateMemberResponse
+	28, // 60: stixhub.v1.AdminService.CreateGroup:output_type -> stixhub.v1.CreateGroupResponse
+	30, // 61: stixhub.v1.AdminService.AddGroupMember:output_type -> stixhub.v1.AddGroupMemberResponse
+	32, // 62: stixhub.v1.AdminService.RemoveGroupMember:output_type -> stixhub.v1.RemoveGroupMemberResponse
+	34, // 63: stixhub.v1.AdminService.ListGroups:output_type -> stixhub.v1.ListGroupsResponse
+	22, // 64: stixhub.v1.AdminService.ListAudit:output_type -> stixhub.v1.ListAuditResponse
+	14, // 65: stixhub.v1.AdminService.ListKeys:output_type -> stixhub.v1.ListKeysResponse
+	36, // 66: stixhub.v1.AdminService.IssueMemberCertificate:output_type -> stixhub.v1.IssueMemberCertificateResponse
+	38, // 67: stixhub.v1.AdminService.SetMemberRoles:output_type -> stixhub.v1.SetMemberRolesResponse
+	52, // [52:68] is the sub-list for method output_type
+	36, // [36:52] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_admin_proto_init() }
@@ -1579,13 +2564,14 @@ func file_stixhub_v1_admin_proto_init() {
 	if File_stixhub_v1_admin_proto != nil {
 		return
 	}
+	file_stixhub_v1_admin_proto_msgTypes[22].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_admin_proto_rawDesc), len(file_stixhub_v1_admin_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   23,
+			NumEnums:      2,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,15 +19,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateMember_FullMethodName  = "/stixhub.v1.AdminService/CreateMember"
-	AdminService_ListMembers_FullMethodName   = "/stixhub.v1.AdminService/ListMembers"
-	AdminService_AddKey_FullMethodName        = "/stixhub.v1.AdminService/AddKey"
-	AdminService_RevokeKey_FullMethodName     = "/stixhub.v1.AdminService/RevokeKey"
-	AdminService_RotateKey_FullMethodName     = "/stixhub.v1.AdminService/RotateKey"
-	AdminService_SuspendMember_FullMethodName = "/stixhub.v1.AdminService/SuspendMember"
-	AdminService_ResumeMember_FullMethodName  = "/stixhub.v1.AdminService/ResumeMember"
-	AdminService_ListAudit_FullMethodName     = "/stixhub.v1.AdminService/ListAudit"
-	AdminService_ListKeys_FullMethodName      = "/stixhub.v1.AdminService/ListKeys"
+	AdminService_CreateMember_FullMethodName           = "/stixhub.v1.AdminService/CreateMember"
+	AdminService_ListMembers_FullMethodName            = "/stixhub.v1.AdminService/ListMembers"
+	AdminService_AddKey_FullMethodName                 = "/stixhub.v1.AdminService/AddKey"
+	AdminService_RevokeKey_FullMethodName              = "/stixhub.v1.AdminService/RevokeKey"
+	AdminService_RotateKey_FullMethodName              = "/stixhub.v1.AdminService/RotateKey"
+	AdminService_SuspendMember_FullMethodName          = "/stixhub.v1.AdminService/SuspendMember"
+	AdminService_ResumeMember_FullMethodName           = "/stixhub.v1.AdminService/ResumeMember"
+	AdminService_UpdateMember_FullMethodName           = "/stixhub.v1.AdminService/UpdateMember"
+	AdminService_CreateGroup_FullMethodName            = "/stixhub.v1.AdminService/CreateGroup"
+	AdminService_AddGroupMember_FullMethodName         = "/stixhub.v1.AdminService/AddGroupMember"
+	AdminService_RemoveGroupMember_FullMethodName      = "/stixhub.v1.AdminService/RemoveGroupMember"
+	AdminService_ListGroups_FullMethodName             = "/stixhub.v1.AdminService/ListGroups"
+	AdminService_ListAudit_FullMethodName              = "/stixhub.v1.AdminService/ListAudit"
+	AdminService_ListKeys_FullMethodName               = "/stixhub.v1.AdminService/ListKeys"
+	AdminService_IssueMemberCertificate_FullMethodName = "/stixhub.v1.AdminService/IssueMemberCertificate"
+	AdminService_SetMemberRoles_FullMethodName         = "/stixhub.v1.AdminService/SetMemberRoles"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -60,11 +67,30 @@ type AdminServiceClient interface {
 	SuspendMember(ctx context.Context, in *SuspendMemberRequest, opts ...grpc.CallOption) (*SuspendMemberResponse, error)
 	// ResumeMember lifts a suspension.
 	ResumeMember(ctx context.Context, in *ResumeMemberRequest, opts ...grpc.CallOption) (*ResumeMemberResponse, error)
+	// UpdateMember changes a member's settings.
+	UpdateMember(ctx context.Context, in *UpdateMemberRequest, opts ...grpc.CallOption) (*UpdateMemberResponse, error)
+	// CreateGroup creates a sharing group, such as "jp-exchanges".
+	CreateGroup(ctx context.Context, in *CreateGroupRequest, opts ...grpc.CallOption) (*CreateGroupResponse, error)
+	// AddGroupMember adds a member to a sharing group.
+	AddGroupMember(ctx context.Context, in *AddGroupMemberRequest, opts ...grpc.CallOption) (*AddGroupMemberResponse, error)
+	// RemoveGroupMember removes a member from a sharing group; its open
+	// streams are cut, and it no longer reads the group's objects.
+	RemoveGroupMember(ctx context.Context, in *RemoveGroupMemberRequest, opts ...grpc.CallOption) (*RemoveGroupMemberResponse, error)
+	// ListGroups lists sharing groups and their members.
+	ListGroups(ctx context.Context, in *ListGroupsRequest, opts ...grpc.CallOption) (*ListGroupsResponse, error)
 	// ListAudit lists recorded operator actions, oldest first.
 	ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error)
 	// ListKeys lists member keys with their validity, and the hub's receipt
 	// keys: everything `stixhub verify` needs offline.
 	ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error)
+	// IssueMemberCertificate signs a TLS client certificate for a member from
+	// the hub's CA, for a certificate signing request made where the member's
+	// private key lives: the key never travels. The certificate names the
+	// member (URI SAN "stixhub:member:<member id>", common name the member id)
+	// and authenticates it on gRPC and TAXII without a token.
+	IssueMemberCertificate(ctx context.Context, in *IssueMemberCertificateRequest, opts ...grpc.CallOption) (*IssueMemberCertificateResponse, error)
+	// SetMemberRoles replaces a member's roles.
+	SetMemberRoles(ctx context.Context, in *SetMemberRolesRequest, opts ...grpc.CallOption) (*SetMemberRolesResponse, error)
 }
 
 type adminServiceClient struct {
@@ -145,6 +171,56 @@ func (c *adminServiceClient) ResumeMember(ctx context.Context, in *ResumeMemberR
 	return out, nil
 }
 
+func (c *adminServiceClient) UpdateMember(ctx context.Context, in *UpdateMemberRequest, opts ...grpc.CallOption) (*UpdateMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateMemberResponse)
+	err := c.cc.Invoke(ctx, AdminService_UpdateMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) CreateGroup(ctx context.Context, in *CreateGroupRequest, opts ...grpc.CallOption) (*CreateGroupResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateGroupResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateGroup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) AddGroupMember(ctx context.Context, in *AddGroupMemberRequest, opts ...grpc.CallOption) (*AddGroupMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddGroupMemberResponse)
+	err := c.cc.Invoke(ctx, AdminService_AddGroupMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) RemoveGroupMember(ctx context.Context, in *RemoveGroupMemberRequest, opts ...grpc.CallOption) (*RemoveGroupMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveGroupMemberResponse)
+	err := c.cc.Invoke(ctx, AdminService_RemoveGroupMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListGroups(ctx context.Context, in *ListGroupsRequest, opts ...grpc.CallOption) (*ListGroupsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListGroupsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListGroups_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditResponse)
@@ -159,6 +235,26 @@ func (c *adminServiceClient) ListKeys(ctx context.Context, in *ListKeysRequest, 
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListKeysResponse)
 	err := c.cc.Invoke(ctx, AdminService_ListKeys_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) IssueMemberCertificate(ctx context.Context, in *IssueMemberCertificateRequest, opts ...grpc.CallOption) (*IssueMemberCertificateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IssueMemberCertificateResponse)
+	err := c.cc.Invoke(ctx, AdminService_IssueMemberCertificate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) SetMemberRoles(ctx context.Context, in *SetMemberRolesRequest, opts ...grpc.CallOption) (*SetMemberRolesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetMemberRolesResponse)
+	err := c.cc.Invoke(ctx, AdminService_SetMemberRoles_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -195,11 +291,30 @@ type AdminServiceServer interface {
 	SuspendMember(context.Context, *SuspendMemberRequest) (*SuspendMemberResponse, error)
 	// ResumeMember lifts a suspension.
 	ResumeMember(context.Context, *ResumeMemberRequest) (*ResumeMemberResponse, error)
+	// UpdateMember changes a member's settings.
+	UpdateMember(context.Context, *UpdateMemberRequest) (*UpdateMemberResponse, error)
+	// CreateGroup creates a sharing group, such as "jp-exchanges".
+	CreateGroup(context.Context, *CreateGroupRequest) (*CreateGroupResponse, error)
+	// AddGroupMember adds a member to a sharing group.
+	AddGroupMember(context.Context, *AddGroupMemberRequest) (*AddGroupMemberResponse, error)
+	// RemoveGroupMember removes a member from a sharing group; its open
+	// streams are cut, and it no longer reads the group's objects.
+	RemoveGroupMember(context.Context, *RemoveGroupMemberRequest) (*RemoveGroupMemberResponse, error)
+	// ListGroups lists sharing groups and their members.
+	ListGroups(context.Context, *ListGroupsRequest) (*ListGroupsResponse, error)
 	// ListAudit lists recorded operator actions, oldest first.
 	ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error)
 	// ListKeys lists member keys with their validity, and the hub's receipt
 	// keys: everything `stixhub verify` needs offline.
 	ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error)
+	// IssueMemberCertificate signs a TLS client certificate for a member from
+	// the hub's CA, for a certificate signing request made where the member's
+	// private key lives: the key never travels. The certificate names the
+	// member (URI SAN "stixhub:member:<member id>", common name the member id)
+	// and authenticates it on gRPC and TAXII without a token.
+	IssueMemberCertificate(context.Context, *IssueMemberCertificateRequest) (*IssueMemberCertificateResponse, error)
+	// SetMemberRoles replaces a member's roles.
+	SetMemberRoles(context.Context, *SetMemberRolesRequest) (*SetMemberRolesResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -231,11 +346,32 @@ func (UnimplementedAdminServiceServer) SuspendMember(context.Context, *SuspendMe
 func (UnimplementedAdminServiceServer) ResumeMember(context.Context, *ResumeMemberRequest) (*ResumeMemberResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResumeMember not implemented")
 }
+func (UnimplementedAdminServiceServer) UpdateMember(context.Context, *UpdateMemberRequest) (*UpdateMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateMember not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateGroup(context.Context, *CreateGroupRequest) (*CreateGroupResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateGroup not implemented")
+}
+func (UnimplementedAdminServiceServer) AddGroupMember(context.Context, *AddGroupMemberRequest) (*AddGroupMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddGroupMember not implemented")
+}
+func (UnimplementedAdminServiceServer) RemoveGroupMember(context.Context, *RemoveGroupMemberRequest) (*RemoveGroupMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveGroupMember not implemented")
+}
+func (UnimplementedAdminServiceServer) ListGroups(context.Context, *ListGroupsRequest) (*ListGroupsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListGroups not implemented")
+}
 func (UnimplementedAdminServiceServer) ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAudit not implemented")
 }
 func (UnimplementedAdminServiceServer) ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListKeys not implemented")
+}
+func (UnimplementedAdminServiceServer) IssueMemberCertificate(context.Context, *IssueMemberCertificateRequest) (*IssueMemberCertificateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IssueMemberCertificate not implemented")
+}
+func (UnimplementedAdminServiceServer) SetMemberRoles(context.Context, *SetMemberRolesRequest) (*SetMemberRolesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetMemberRoles not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -384,6 +520,96 @@ func _AdminService_ResumeMember_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_UpdateMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).UpdateMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_UpdateMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).UpdateMember(ctx, req.(*UpdateMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_CreateGroup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateGroupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateGroup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateGroup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateGroup(ctx, req.(*CreateGroupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_AddGroupMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddGroupMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).AddGroupMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_AddGroupMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).AddGroupMember(ctx, req.(*AddGroupMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_RemoveGroupMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveGroupMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).RemoveGroupMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_RemoveGroupMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).RemoveGroupMember(ctx, req.(*RemoveGroupMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListGroups_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListGroupsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListGroups(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListGroups_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListGroups(ctx, req.(*ListGroupsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_ListAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditRequest)
 	if err := dec(in); err != nil {
@@ -416,6 +642,42 @@ func _AdminService_ListKeys_Handler(srv interface{}, ctx context.Context, dec fu
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServiceServer).ListKeys(ctx, req.(*ListKeysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_IssueMemberCertificate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IssueMemberCertificateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).IssueMemberCertificate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_IssueMemberCertificate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).IssueMemberCertificate(ctx, req.(*IssueMemberCertificateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_SetMemberRoles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetMemberRolesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SetMemberRoles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SetMemberRoles_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SetMemberRoles(ctx, req.(*SetMemberRolesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -456,12 +718,40 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AdminService_ResumeMember_Handler,
 		},
 		{
+			MethodName: "UpdateMember",
+			Handler:    _AdminService_UpdateMember_Handler,
+		},
+		{
+			MethodName: "CreateGroup",
+			Handler:    _AdminService_CreateGroup_Handler,
+		},
+		{
+			MethodName: "AddGroupMember",
+			Handler:    _AdminService_AddGroupMember_Handler,
+		},
+		{
+			MethodName: "RemoveGroupMember",
+			Handler:    _AdminService_RemoveGroupMember_Handler,
+		},
+		{
+			MethodName: "ListGroups",
+			Handler:    _AdminService_ListGroups_Handler,
+		},
+		{
 			MethodName: "ListAudit",
 			Handler:    _AdminService_ListAudit_Handler,
 		},
 		{
 			MethodName: "ListKeys",
 			Handler:    _AdminService_ListKeys_Handler,
+		},
+		{
+			MethodName: "IssueMemberCertificate",
+			Handler:    _AdminService_IssueMemberCertificate_Handler,
+		},
+		{
+			MethodName: "SetMemberRoles",
+			Handler:    _AdminService_SetMemberRoles_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -81,6 +81,72 @@ func (Outcome) EnumDescriptor() ([]byte, []int) {
 	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{0}
 }
 
+// MatchStatus says whether a match counts.
+type MatchStatus int32
+
+const (
+	// Never sent by the hub.
+	MatchStatus_MATCH_STATUS_UNSPECIFIED MatchStatus = 0
+	// The object is valid now, not revoked, and signed by a trusted key.
+	MatchStatus_MATCH_STATUS_LIVE MatchStatus = 1
+	// The indicator's valid_until has passed.
+	MatchStatus_MATCH_STATUS_EXPIRED MatchStatus = 2
+	// The indicator's valid_from is in the future.
+	MatchStatus_MATCH_STATUS_NOT_YET_VALID MatchStatus = 3
+	// The latest version of the object is revoked (include_revoked only).
+	MatchStatus_MATCH_STATUS_REVOKED MatchStatus = 4
+	// The object was signed by a key revoked as compromised before the hub
+	// accepted it (include_revoked only).
+	MatchStatus_MATCH_STATUS_KEY_COMPROMISED MatchStatus = 5
+)
+
+// Enum value maps for MatchStatus.
+var (
+	MatchStatus_name = map[int32]string{
+		0: "MATCH_STATUS_UNSPECIFIED",
+		1: "MATCH_STATUS_LIVE",
+		2: "MATCH_STATUS_EXPIRED",
+		3: "MATCH_STATUS_NOT_YET_VALID",
+		4: "MATCH_STATUS_REVOKED",
+		5: "MATCH_STATUS_KEY_COMPROMISED",
+	}
+	MatchStatus_value = map[string]int32{
+		"MATCH_STATUS_UNSPECIFIED":     0,
+		"MATCH_STATUS_LIVE":            1,
+		"MATCH_STATUS_EXPIRED":         2,
+		"MATCH_STATUS_NOT_YET_VALID":   3,
+		"MATCH_STATUS_REVOKED":         4,
+		"MATCH_STATUS_KEY_COMPROMISED": 5,
+	}
+)
+
+func (x MatchStatus) Enum() *MatchStatus {
+	p := new(MatchStatus)
+	*p = x
+	return p
+}
+
+func (x MatchStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MatchStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_stixhub_v1_hub_proto_enumTypes[1].Descriptor()
+}
+
+func (MatchStatus) Type() protoreflect.EnumType {
+	return &file_stixhub_v1_hub_proto_enumTypes[1]
+}
+
+func (x MatchStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MatchStatus.Descriptor instead.
+func (MatchStatus) EnumDescriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{1}
+}
+
 // SignedObject is one STIX 2.1 object and its member signature.
 type SignedObject struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -152,7 +218,14 @@ func (x *SignedObject) GetSignature() []byte {
 type PublishRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 to 1000 objects. Objects are processed independently.
-	Objects       []*SignedObject `protobuf:"bytes,1,rep,name=objects,proto3" json:"objects,omitempty"`
+	Objects []*SignedObject `protobuf:"bytes,1,rep,name=objects,proto3" json:"objects,omitempty"`
+	// Sharing groups that may read the batch's TLP:AMBER and AMBER+STRICT
+	// objects (see AdminService groups). Empty means the publisher's own
+	// groups.
+	Groups []string `protobuf:"bytes,2,rep,name=groups,proto3" json:"groups,omitempty"`
+	// Member ids that may read the batch's objects whatever their TLP; the
+	// only readers, besides the publisher, of TLP:RED objects.
+	Recipients    []string `protobuf:"bytes,3,rep,name=recipients,proto3" json:"recipients,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -190,6 +263,20 @@ func (*PublishRequest) Descriptor() ([]byte, []int) {
 func (x *PublishRequest) GetObjects() []*SignedObject {
 	if x != nil {
 		return x.Objects
+	}
+	return nil
+}
+
+func (x *PublishRequest) GetGroups() []string {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *PublishRequest) GetRecipients() []string {
+	if x != nil {
+		return x.Recipients
 	}
 	return nil
 }
@@ -832,7 +919,9 @@ type Delivery struct {
 	KeyRevocation *KeyRevocation `protobuf:"bytes,5,opt,name=key_revocation,json=keyRevocation,proto3" json:"key_revocation,omitempty"`
 	// True when the object's key was revoked as compromised at or before the
 	// object was accepted: do not trust it.
-	Suspect       bool `protobuf:"varint,6,opt,name=suspect,proto3" json:"suspect,omitempty"`
+	Suspect bool `protobuf:"varint,6,opt,name=suspect,proto3" json:"suspect,omitempty"`
+	// Who may read the object, as decided when it was published.
+	Sharing       *Sharing `protobuf:"bytes,7,opt,name=sharing,proto3" json:"sharing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -909,6 +998,101 @@ func (x *Delivery) GetSuspect() bool {
 	return false
 }
 
+func (x *Delivery) GetSharing() *Sharing {
+	if x != nil {
+		return x.Sharing
+	}
+	return nil
+}
+
+// Sharing is who may read a stored object, decided once at publish from its
+// TLP markings and the publish request.
+type Sharing struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most restrictive TLP that applies to any part of the object
+	// (object and granular markings; the hub withholds rather than redacts,
+	// since redacting would break the member signature): "clear", "green",
+	// "amber", "amber+strict" or "red". TLP 1.0 WHITE is "clear".
+	Tlp string `protobuf:"bytes,1,opt,name=tlp,proto3" json:"tlp,omitempty"`
+	// True when the object carried no TLP marking and the hub's default
+	// applied.
+	DefaultTlp bool `protobuf:"varint,2,opt,name=default_tlp,json=defaultTlp,proto3" json:"default_tlp,omitempty"`
+	// Groups whose members may read it (TLP:AMBER, AMBER+STRICT).
+	Groups []string `protobuf:"bytes,3,rep,name=groups,proto3" json:"groups,omitempty"`
+	// Members who may read it whatever its TLP.
+	Recipients []string `protobuf:"bytes,4,rep,name=recipients,proto3" json:"recipients,omitempty"`
+	// Ids the object references (marking definitions aside): a reader who may
+	// not read one of them does not receive this object either.
+	Refs          []string `protobuf:"bytes,5,rep,name=refs,proto3" json:"refs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Sharing) Reset() {
+	*x = Sharing{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Sharing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Sharing) ProtoMessage() {}
+
+func (x *Sharing) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Sharing.ProtoReflect.Descriptor instead.
+func (*Sharing) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Sharing) GetTlp() string {
+	if x != nil {
+		return x.Tlp
+	}
+	return ""
+}
+
+func (x *Sharing) GetDefaultTlp() bool {
+	if x != nil {
+		return x.DefaultTlp
+	}
+	return false
+}
+
+func (x *Sharing) GetGroups() []string {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *Sharing) GetRecipients() []string {
+	if x != nil {
+		return x.Recipients
+	}
+	return nil
+}
+
+func (x *Sharing) GetRefs() []string {
+	if x != nil {
+		return x.Refs
+	}
+	return nil
+}
+
 // KeyRevocation is the event the hub writes to the object stream when an
 // operator revokes a member key.
 type KeyRevocation struct {
@@ -922,7 +1106,7 @@ type KeyRevocation struct {
 
 func (x *KeyRevocation) Reset() {
 	*x = KeyRevocation{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -934,7 +1118,7 @@ func (x *KeyRevocation) String() string {
 func (*KeyRevocation) ProtoMessage() {}
 
 func (x *KeyRevocation) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -947,7 +1131,7 @@ func (x *KeyRevocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyRevocation.ProtoReflect.Descriptor instead.
 func (*KeyRevocation) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{11}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *KeyRevocation) GetKey() *Key {
@@ -970,13 +1154,15 @@ type StoredObject struct {
 	Receipt *Receipt `protobuf:"bytes,3,opt,name=receipt,proto3" json:"receipt,omitempty"`
 	// Set, instead of the fields above, on a key revocation event.
 	KeyRevocation *KeyRevocation `protobuf:"bytes,4,opt,name=key_revocation,json=keyRevocation,proto3" json:"key_revocation,omitempty"`
+	// Who may read the object.
+	Sharing       *Sharing `protobuf:"bytes,5,opt,name=sharing,proto3" json:"sharing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StoredObject) Reset() {
 	*x = StoredObject{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -988,7 +1174,7 @@ func (x *StoredObject) String() string {
 func (*StoredObject) ProtoMessage() {}
 
 func (x *StoredObject) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,7 +1187,7 @@ func (x *StoredObject) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredObject.ProtoReflect.Descriptor instead.
 func (*StoredObject) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{12}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *StoredObject) GetObject() *SignedObject {
@@ -1032,6 +1218,13 @@ func (x *StoredObject) GetKeyRevocation() *KeyRevocation {
 	return nil
 }
 
+func (x *StoredObject) GetSharing() *Sharing {
+	if x != nil {
+		return x.Sharing
+	}
+	return nil
+}
+
 // GetKeySetRequest optionally filters by member.
 type GetKeySetRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1043,7 +1236,7 @@ type GetKeySetRequest struct {
 
 func (x *GetKeySetRequest) Reset() {
 	*x = GetKeySetRequest{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1055,7 +1248,7 @@ func (x *GetKeySetRequest) String() string {
 func (*GetKeySetRequest) ProtoMessage() {}
 
 func (x *GetKeySetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1068,7 +1261,7 @@ func (x *GetKeySetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeySetRequest.ProtoReflect.Descriptor instead.
 func (*GetKeySetRequest) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{13}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetKeySetRequest) GetMemberId() string {
@@ -1092,7 +1285,7 @@ type GetKeySetResponse struct {
 
 func (x *GetKeySetResponse) Reset() {
 	*x = GetKeySetResponse{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1104,7 +1297,7 @@ func (x *GetKeySetResponse) String() string {
 func (*GetKeySetResponse) ProtoMessage() {}
 
 func (x *GetKeySetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1117,7 +1310,7 @@ func (x *GetKeySetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeySetResponse.ProtoReflect.Descriptor instead.
 func (*GetKeySetResponse) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{14}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetKeySetResponse) GetKeys() []*Key {
@@ -1134,6 +1327,409 @@ func (x *GetKeySetResponse) GetHubKeys() []*HubKey {
 	return nil
 }
 
+// LookupRequest is a batch of observables to screen.
+type LookupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 1000 observables.
+	Observables []*Observable `protobuf:"bytes,1,rep,name=observables,proto3" json:"observables,omitempty"`
+	// Also report matches that never count: objects whose latest version is
+	// revoked, and objects signed by a key the hub no longer trusts
+	// (MATCH_STATUS_REVOKED, MATCH_STATUS_KEY_COMPROMISED). Expired and
+	// not-yet-valid indicators are always reported, with their status.
+	IncludeRevoked bool `protobuf:"varint,2,opt,name=include_revoked,json=includeRevoked,proto3" json:"include_revoked,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *LookupRequest) Reset() {
+	*x = LookupRequest{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LookupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LookupRequest) ProtoMessage() {}
+
+func (x *LookupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LookupRequest.ProtoReflect.Descriptor instead.
+func (*LookupRequest) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *LookupRequest) GetObservables() []*Observable {
+	if x != nil {
+		return x.Observables
+	}
+	return nil
+}
+
+func (x *LookupRequest) GetIncludeRevoked() bool {
+	if x != nil {
+		return x.IncludeRevoked
+	}
+	return false
+}
+
+// Observable is one value to screen.
+type Observable struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The observable type: a STIX cyber-observable type (ipv4-addr,
+	// ipv6-addr, domain-name, url, email-addr, mac-addr, mutex,
+	// autonomous-system, windows-registry-key), an extension-defined one
+	// (cryptocurrency-wallet, cryptocurrency-transaction) or a custom x- type,
+	// or "file" for a file hash of any algorithm. Aliases: ip, cidr, domain,
+	// email, hash, md5, sha1, sha256, sha512, wallet, address, tx, mac, asn.
+	// Empty: inferred from the value (IP address or CIDR block, hash by
+	// length, 0x EVM address or transaction, URL, e-mail address, MAC address,
+	// domain name, otherwise a wallet address); a 64-digit hex value is looked
+	// up both as a file hash and as a transaction id.
+	Type string `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	// The value, 1 to 2048 bytes. Compared in normalized form: hashes, domain
+	// names, e-mail and MAC addresses ignore letter case; wallet addresses do
+	// not (except EVM addresses, 0x and 40 hex digits). An IP address also
+	// matches the CIDR blocks that contain it; a CIDR block matches the blocks
+	// equal to or containing it.
+	Value         string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Observable) Reset() {
+	*x = Observable{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Observable) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Observable) ProtoMessage() {}
+
+func (x *Observable) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Observable.ProtoReflect.Descriptor instead.
+func (*Observable) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Observable) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *Observable) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+// LookupResponse holds one result per request observable, in request order.
+type LookupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// results[i] is the result for observables[i].
+	Results       []*LookupResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LookupResponse) Reset() {
+	*x = LookupResponse{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LookupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LookupResponse) ProtoMessage() {}
+
+func (x *LookupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LookupResponse.ProtoReflect.Descriptor instead.
+func (*LookupResponse) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *LookupResponse) GetResults() []*LookupResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// LookupResult lists the matches of one observable.
+type LookupResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Position of the observable in the request, from 0.
+	Index uint32 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	// The types the value was looked up as (given or inferred), canonical.
+	Types []string `protobuf:"bytes,2,rep,name=types,proto3" json:"types,omitempty"`
+	// Every match the member may read, live ones first.
+	Matches       []*LookupMatch `protobuf:"bytes,3,rep,name=matches,proto3" json:"matches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LookupResult) Reset() {
+	*x = LookupResult{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LookupResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LookupResult) ProtoMessage() {}
+
+func (x *LookupResult) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LookupResult.ProtoReflect.Descriptor instead.
+func (*LookupResult) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *LookupResult) GetIndex() uint32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *LookupResult) GetTypes() []string {
+	if x != nil {
+		return x.Types
+	}
+	return nil
+}
+
+func (x *LookupResult) GetMatches() []*LookupMatch {
+	if x != nil {
+		return x.Matches
+	}
+	return nil
+}
+
+// LookupMatch is one object that names a looked-up observable.
+type LookupMatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What matched, normalized: the looked-up value, or for a CIDR match the
+	// indexed block that contains it.
+	Observable *Observable `protobuf:"bytes,1,opt,name=observable,proto3" json:"observable,omitempty"`
+	// STIX id of the matching object: an indicator, an observed-data or a
+	// cyber-observable.
+	ObjectId string `protobuf:"bytes,2,opt,name=object_id,json=objectId,proto3" json:"object_id,omitempty"`
+	// STIX type of the matching object.
+	ObjectType string `protobuf:"bytes,3,opt,name=object_type,json=objectType,proto3" json:"object_type,omitempty"`
+	// How the object names the observable: the pattern comparison
+	// ("cryptocurrency-wallet:value =", "ipv4-addr:value ISSUBSET") or the
+	// property ("value", "objects.0.hashes.SHA-256").
+	Via string `protobuf:"bytes,4,opt,name=via,proto3" json:"via,omitempty"`
+	// Whether the match counts.
+	Status MatchStatus `protobuf:"varint,5,opt,name=status,proto3,enum=stixhub.v1.MatchStatus" json:"status,omitempty"`
+	// The object's TLP marking, such as "TLP:AMBER"; empty when it has none.
+	Tlp string `protobuf:"bytes,6,opt,name=tlp,proto3" json:"tlp,omitempty"`
+	// The indicator's valid_from, when set.
+	ValidFrom *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=valid_from,json=validFrom,proto3" json:"valid_from,omitempty"`
+	// The indicator's valid_until, when set.
+	ValidUntil *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	// The object's modified (its version), when set.
+	Modified *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=modified,proto3" json:"modified,omitempty"`
+	// The object's STIX confidence (0-100), when set.
+	Confidence *int32 `protobuf:"varint,10,opt,name=confidence,proto3,oneof" json:"confidence,omitempty"`
+	// Member that published the object.
+	MemberId string `protobuf:"bytes,11,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// Member key that signed the object.
+	KeyId string `protobuf:"bytes,12,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// Stream sequence of the object.
+	Cursor uint64 `protobuf:"varint,13,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// When the hub accepted the object.
+	AcceptedAt    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LookupMatch) Reset() {
+	*x = LookupMatch{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LookupMatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LookupMatch) ProtoMessage() {}
+
+func (x *LookupMatch) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LookupMatch.ProtoReflect.Descriptor instead.
+func (*LookupMatch) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *LookupMatch) GetObservable() *Observable {
+	if x != nil {
+		return x.Observable
+	}
+	return nil
+}
+
+func (x *LookupMatch) GetObjectId() string {
+	if x != nil {
+		return x.ObjectId
+	}
+	return ""
+}
+
+func (x *LookupMatch) GetObjectType() string {
+	if x != nil {
+		return x.ObjectType
+	}
+	return ""
+}
+
+func (x *LookupMatch) GetVia() string {
+	if x != nil {
+		return x.Via
+	}
+	return ""
+}
+
+func (x *LookupMatch) GetStatus() MatchStatus {
+	if x != nil {
+		return x.Status
+	}
+	return MatchStatus_MATCH_STATUS_UNSPECIFIED
+}
+
+func (x *LookupMatch) GetTlp() string {
+	if x != nil {
+		return x.Tlp
+	}
+	return ""
+}
+
+func (x *LookupMatch) GetValidFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ValidFrom
+	}
+	return nil
+}
+
+func (x *LookupMatch) GetValidUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return nil
+}
+
+func (x *LookupMatch) GetModified() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Modified
+	}
+	return nil
+}
+
+func (x *LookupMatch) GetConfidence() int32 {
+	if x != nil && x.Confidence != nil {
+		return *x.Confidence
+	}
+	return 0
+}
+
+func (x *LookupMatch) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *LookupMatch) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *LookupMatch) GetCursor() uint64 {
+	if x != nil {
+		return x.Cursor
+	}
+	return 0
+}
+
+func (x *LookupMatch) GetAcceptedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcceptedAt
+	}
+	return nil
+}
+
 var File_stixhub_v1_hub_proto protoreflect.FileDescriptor
 
 const file_stixhub_v1_hub_proto_rawDesc = "" +
@@ -1143,9 +1739,13 @@ const file_stixhub_v1_hub_proto_rawDesc = "" +
 	"\fSignedObject\x12\x16\n" +
 	"\x06object\x18\x01 \x01(\fR\x06object\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x1c\n" +
-	"\tsignature\x18\x03 \x01(\fR\tsignature\"D\n" +
+	"\tsignature\x18\x03 \x01(\fR\tsignature\"|\n" +
 	"\x0ePublishRequest\x122\n" +
-	"\aobjects\x18\x01 \x03(\v2\x18.stixhub.v1.SignedObjectR\aobjects\"F\n" +
+	"\aobjects\x18\x01 \x03(\v2\x18.stixhub.v1.SignedObjectR\aobjects\x12\x16\n" +
+	"\x06groups\x18\x02 \x03(\tR\x06groups\x12\x1e\n" +
+	"\n" +
+	"recipients\x18\x03 \x03(\tR\n" +
+	"recipients\"F\n" +
 	"\x0fPublishResponse\x123\n" +
 	"\aresults\x18\x01 \x03(\v2\x19.stixhub.v1.PublishResultR\aresults\"\x83\x02\n" +
 	"\rPublishResult\x12\x14\n" +
@@ -1189,36 +1789,93 @@ const file_stixhub_v1_hub_proto_rawDesc = "" +
 	"\bdelivery\x18\x02 \x01(\v2\x14.stixhub.v1.DeliveryH\x00R\bdeliveryB\a\n" +
 	"\x05event\",\n" +
 	"\aStarted\x12!\n" +
-	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\"\xfc\x01\n" +
+	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\"\xab\x02\n" +
 	"\bDelivery\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\x04R\x06cursor\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x120\n" +
 	"\x06object\x18\x03 \x01(\v2\x18.stixhub.v1.SignedObjectR\x06object\x12-\n" +
 	"\areceipt\x18\x04 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt\x12@\n" +
 	"\x0ekey_revocation\x18\x05 \x01(\v2\x19.stixhub.v1.KeyRevocationR\rkeyRevocation\x12\x18\n" +
-	"\asuspect\x18\x06 \x01(\bR\asuspect\"2\n" +
+	"\asuspect\x18\x06 \x01(\bR\asuspect\x12-\n" +
+	"\asharing\x18\a \x01(\v2\x13.stixhub.v1.SharingR\asharing\"\x88\x01\n" +
+	"\aSharing\x12\x10\n" +
+	"\x03tlp\x18\x01 \x01(\tR\x03tlp\x12\x1f\n" +
+	"\vdefault_tlp\x18\x02 \x01(\bR\n" +
+	"defaultTlp\x12\x16\n" +
+	"\x06groups\x18\x03 \x03(\tR\x06groups\x12\x1e\n" +
+	"\n" +
+	"recipients\x18\x04 \x03(\tR\n" +
+	"recipients\x12\x12\n" +
+	"\x04refs\x18\x05 \x03(\tR\x04refs\"2\n" +
 	"\rKeyRevocation\x12!\n" +
-	"\x03key\x18\x01 \x01(\v2\x0f.stixhub.v1.KeyR\x03key\"\xce\x01\n" +
+	"\x03key\x18\x01 \x01(\v2\x0f.stixhub.v1.KeyR\x03key\"\xfd\x01\n" +
 	"\fStoredObject\x120\n" +
 	"\x06object\x18\x01 \x01(\v2\x18.stixhub.v1.SignedObjectR\x06object\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12-\n" +
 	"\areceipt\x18\x03 \x01(\v2\x13.stixhub.v1.ReceiptR\areceipt\x12@\n" +
-	"\x0ekey_revocation\x18\x04 \x01(\v2\x19.stixhub.v1.KeyRevocationR\rkeyRevocation\"/\n" +
+	"\x0ekey_revocation\x18\x04 \x01(\v2\x19.stixhub.v1.KeyRevocationR\rkeyRevocation\x12-\n" +
+	"\asharing\x18\x05 \x01(\v2\x13.stixhub.v1.SharingR\asharing\"/\n" +
 	"\x10GetKeySetRequest\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"g\n" +
 	"\x11GetKeySetResponse\x12#\n" +
 	"\x04keys\x18\x01 \x03(\v2\x0f.stixhub.v1.KeyR\x04keys\x12-\n" +
-	"\bhub_keys\x18\x02 \x03(\v2\x12.stixhub.v1.HubKeyR\ahubKeys*e\n" +
+	"\bhub_keys\x18\x02 \x03(\v2\x12.stixhub.v1.HubKeyR\ahubKeys\"r\n" +
+	"\rLookupRequest\x128\n" +
+	"\vobservables\x18\x01 \x03(\v2\x16.stixhub.v1.ObservableR\vobservables\x12'\n" +
+	"\x0finclude_revoked\x18\x02 \x01(\bR\x0eincludeRevoked\"6\n" +
+	"\n" +
+	"Observable\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"D\n" +
+	"\x0eLookupResponse\x122\n" +
+	"\aresults\x18\x01 \x03(\v2\x18.stixhub.v1.LookupResultR\aresults\"m\n" +
+	"\fLookupResult\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\rR\x05index\x12\x14\n" +
+	"\x05types\x18\x02 \x03(\tR\x05types\x121\n" +
+	"\amatches\x18\x03 \x03(\v2\x17.stixhub.v1.LookupMatchR\amatches\"\xc5\x04\n" +
+	"\vLookupMatch\x126\n" +
+	"\n" +
+	"observable\x18\x01 \x01(\v2\x16.stixhub.v1.ObservableR\n" +
+	"observable\x12\x1b\n" +
+	"\tobject_id\x18\x02 \x01(\tR\bobjectId\x12\x1f\n" +
+	"\vobject_type\x18\x03 \x01(\tR\n" +
+	"objectType\x12\x10\n" +
+	"\x03via\x18\x04 \x01(\tR\x03via\x12/\n" +
+	"\x06status\x18\x05 \x01(\x0e2\x17.stixhub.v1.MatchStatusR\x06status\x12\x10\n" +
+	"\x03tlp\x18\x06 \x01(\tR\x03tlp\x129\n" +
+	"\n" +
+	"valid_from\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tvalidFrom\x12;\n" +
+	"\vvalid_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"validUntil\x126\n" +
+	"\bmodified\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bmodified\x12#\n" +
+	"\n" +
+	"confidence\x18\n" +
+	" \x01(\x05H\x00R\n" +
+	"confidence\x88\x01\x01\x12\x1b\n" +
+	"\tmember_id\x18\v \x01(\tR\bmemberId\x12\x15\n" +
+	"\x06key_id\x18\f \x01(\tR\x05keyId\x12\x16\n" +
+	"\x06cursor\x18\r \x01(\x04R\x06cursor\x12;\n" +
+	"\vaccepted_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"acceptedAtB\r\n" +
+	"\v_confidence*e\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10OUTCOME_ACCEPTED\x10\x01\x12\x15\n" +
 	"\x11OUTCOME_DUPLICATE\x10\x02\x12\x14\n" +
-	"\x10OUTCOME_REJECTED\x10\x032\xe6\x01\n" +
+	"\x10OUTCOME_REJECTED\x10\x03*\xb8\x01\n" +
+	"\vMatchStatus\x12\x1c\n" +
+	"\x18MATCH_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11MATCH_STATUS_LIVE\x10\x01\x12\x18\n" +
+	"\x14MATCH_STATUS_EXPIRED\x10\x02\x12\x1e\n" +
+	"\x1aMATCH_STATUS_NOT_YET_VALID\x10\x03\x12\x18\n" +
+	"\x14MATCH_STATUS_REVOKED\x10\x04\x12 \n" +
+	"\x1cMATCH_STATUS_KEY_COMPROMISED\x10\x052\xa7\x02\n" +
 	"\n" +
 	"HubService\x12B\n" +
 	"\aPublish\x12\x1a.stixhub.v1.PublishRequest\x1a\x1b.stixhub.v1.PublishResponse\x12J\n" +
 	"\tSubscribe\x12\x1c.stixhub.v1.SubscribeRequest\x1a\x1d.stixhub.v1.SubscribeResponse0\x01\x12H\n" +
-	"\tGetKeySet\x12\x1c.stixhub.v1.GetKeySetRequest\x1a\x1d.stixhub.v1.GetKeySetResponseB\x9a\x01\n" +
+	"\tGetKeySet\x12\x1c.stixhub.v1.GetKeySetRequest\x1a\x1d.stixhub.v1.GetKeySetResponse\x12?\n" +
+	"\x06Lookup\x12\x19.stixhub.v1.LookupRequest\x1a\x1a.stixhub.v1.LookupResponseB\x9a\x01\n" +
 	"\x0ecom.stixhub.v1B\bHubProtoP\x01Z5github.com/stixhub/stixhub/proto/stixhub/v1;stixhubv1\xa2\x02\x03SXX\xaa\x02\n" +
 	"Stixhub.V1\xca\x02\n" +
 	"Stixhub\\V1\xe2\x02\x16Stixhub\\V1\\GPBMetadata\xea\x02\vStixhub::V1b\x06proto3"
@@ -1235,59 +1892,79 @@ func file_stixhub_v1_hub_proto_rawDescGZIP() []byte {
 	return file_stixhub_v1_hub_proto_rawDescData
 }
 
-var file_stixhub_v1_hub_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_stixhub_v1_hub_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_stixhub_v1_hub_proto_goTypes = []any{
 	(Outcome)(0),                  // 0: stixhub.v1.Outcome
-	(*SignedObject)(nil),          // 1: stixhub.v1.SignedObject
-	(*PublishRequest)(nil),        // 2: stixhub.v1.PublishRequest
-	(*PublishResponse)(nil),       // 3: stixhub.v1.PublishResponse
-	(*PublishResult)(nil),         // 4: stixhub.v1.PublishResult
-	(*ObjectError)(nil),           // 5: stixhub.v1.ObjectError
-	(*FieldViolation)(nil),        // 6: stixhub.v1.FieldViolation
-	(*Receipt)(nil),               // 7: stixhub.v1.Receipt
-	(*SubscribeRequest)(nil),      // 8: stixhub.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),     // 9: stixhub.v1.SubscribeResponse
-	(*Started)(nil),               // 10: stixhub.v1.Started
-	(*Delivery)(nil),              // 11: stixhub.v1.Delivery
-	(*KeyRevocation)(nil),         // 12: stixhub.v1.KeyRevocation
-	(*StoredObject)(nil),          // 13: stixhub.v1.StoredObject
-	(*GetKeySetRequest)(nil),      // 14: stixhub.v1.GetKeySetRequest
-	(*GetKeySetResponse)(nil),     // 15: stixhub.v1.GetKeySetResponse
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
-	(*Key)(nil),                   // 17: stixhub.v1.Key
-	(*HubKey)(nil),                // 18: stixhub.v1.HubKey
+	(MatchStatus)(0),              // 1: stixhub.v1.MatchStatus
+	(*SignedObject)(nil),          // 2: stixhub.v1.SignedObject
+	(*PublishRequest)(nil),        // 3: stixhub.v1.PublishRequest
+	(*PublishResponse)(nil),       // 4: stixhub.v1.PublishResponse
+	(*PublishResult)(nil),         // 5: stixhub.v1.PublishResult
+	(*ObjectError)(nil),           // 6: stixhub.v1.ObjectError
+	(*FieldViolation)(nil),        // 7: stixhub.v1.FieldViolation
+	(*Receipt)(nil),               // 8: stixhub.v1.Receipt
+	(*SubscribeRequest)(nil),      // 9: stixhub.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),     // 10: stixhub.v1.SubscribeResponse
+	(*Started)(nil),               // 11: stixhub.v1.Started
+	(*Delivery)(nil),              // 12: stixhub.v1.Delivery
+	(*Sharing)(nil),               // 13: stixhub.v1.Sharing
+	(*KeyRevocation)(nil),         // 14: stixhub.v1.KeyRevocation
+	(*StoredObject)(nil),          // 15: stixhub.v1.StoredObject
+	(*GetKeySetRequest)(nil),      // 16: stixhub.v1.GetKeySetRequest
+	(*GetKeySetResponse)(nil),     // 17: stixhub.v1.GetKeySetResponse
+	(*LookupRequest)(nil),         // 18: stixhub.v1.LookupRequest
+	(*Observable)(nil),            // 19: stixhub.v1.Observable
+	(*LookupResponse)(nil),        // 20: stixhub.v1.LookupResponse
+	(*LookupResult)(nil),          // 21: stixhub.v1.LookupResult
+	(*LookupMatch)(nil),           // 22: stixhub.v1.LookupMatch
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*Key)(nil),                   // 24: stixhub.v1.Key
+	(*HubKey)(nil),                // 25: stixhub.v1.HubKey
 }
 var file_stixhub_v1_hub_proto_depIdxs = []int32{
-	1,  // 0: stixhub.v1.PublishRequest.objects:type_name -> stixhub.v1.SignedObject
-	4,  // 1: stixhub.v1.PublishResponse.results:type_name -> stixhub.v1.PublishResult
+	2,  // 0: stixhub.v1.PublishRequest.objects:type_name -> stixhub.v1.SignedObject
+	5,  // 1: stixhub.v1.PublishResponse.results:type_name -> stixhub.v1.PublishResult
 	0,  // 2: stixhub.v1.PublishResult.outcome:type_name -> stixhub.v1.Outcome
-	7,  // 3: stixhub.v1.PublishResult.receipt:type_name -> stixhub.v1.Receipt
-	5,  // 4: stixhub.v1.PublishResult.error:type_name -> stixhub.v1.ObjectError
-	6,  // 5: stixhub.v1.ObjectError.field_violations:type_name -> stixhub.v1.FieldViolation
-	16, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
-	10, // 7: stixhub.v1.SubscribeResponse.started:type_name -> stixhub.v1.Started
-	11, // 8: stixhub.v1.SubscribeResponse.delivery:type_name -> stixhub.v1.Delivery
-	1,  // 9: stixhub.v1.Delivery.object:type_name -> stixhub.v1.SignedObject
-	7,  // 10: stixhub.v1.Delivery.receipt:type_name -> stixhub.v1.Receipt
-	12, // 11: stixhub.v1.Delivery.key_revocation:type_name -> stixhub.v1.KeyRevocation
-	17, // 12: stixhub.v1.KeyRevocation.key:type_name -> stixhub.v1.Key
-	1,  // 13: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
-	7,  // 14: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
-	12, // 15: stixhub.v1.StoredObject.key_revocation:type_name -> stixhub.v1.KeyRevocation
-	17, // 16: stixhub.v1.GetKeySetResponse.keys:type_name -> stixhub.v1.Key
-	18, // 17: stixhub.v1.GetKeySetResponse.hub_keys:type_name -> stixhub.v1.HubKey
-	2,  // 18: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
-	8,  // 19: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
-	14, // 20: stixhub.v1.HubService.GetKeySet:input_type -> stixhub.v1.GetKeySetRequest
-	3,  // 21: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
-	9,  // 22: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
-	15, // 23: stixhub.v1.HubService.GetKeySet:output_type -> stixhub.v1.GetKeySetResponse
-	21, // [21:24] is the sub-list for method output_type
-	18, // [18:21] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	8,  // 3: stixhub.v1.PublishResult.receipt:type_name -> stixhub.v1.Receipt
+	6,  // 4: stixhub.v1.PublishResult.error:type_name -> stixhub.v1.ObjectError
+	7,  // 5: stixhub.v1.ObjectError.field_violations:type_name -> stixhub.v1.FieldViolation
+	23, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
+	11, // 7: stixhub.v1.SubscribeResponse.started:type_name -> stixhub.v1.Started
+	12, // 8: stixhub.v1.SubscribeResponse.delivery:type_name -> stixhub.v1.Delivery
+	2,  // 9: stixhub.v1.Delivery.object:type_name -> stixhub.v1.SignedObject
+	8,  // 10: stixhub.v1.Delivery.receipt:type_name -> stixhub.v1.Receipt
+	14, // 11: stixhub.v1.Delivery.key_revocation:type_name -> stixhub.v1.KeyRevocation
+	13, // 12: stixhub.v1.Delivery.sharing:type_name -> stixhub.v1.Sharing
+	24, // 13: stixhub.v1.KeyRevocation.key:type_name -> stixhub.v1.Key
+	2,  // 14: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
+	8,  // 15: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
+	14, // 16: stixhub.v1.StoredObject.key_revocation:type_name -> stixhub.v1.KeyRevocation
+	13, // 17: stixhub.v1.StoredObject.sharing:type_name -> stixhub.v1.Sharing
+	24, // 18: stixhub.v1.GetKeySetResponse.keys:type_name -> stixhub.v1.Key
+	25, // 19: stixhub.v1.GetKeySetResponse.hub_keys:type_name -> stixhub.v1.HubKey
+	19, // 20: stixhub.v1.LookupRequest.observables:type_name -> stixhub.v1.Observable
+	21, // 21: stixhub.v1.LookupResponse.results:type_name -> stixhub.v1.LookupResult
+	22, // 22: stixhub.v1.LookupResult.matches:type_name -> stixhub.v1.LookupMatch
+	19, // 23: stixhub.v1.LookupMatch.observable:type_name -> stixhub.v1.Observable
+	1,  // 24: stixhub.v1.LookupMatch.status:type_name -> stixhub.v1.MatchStatus
+	23, // 25: stixhub.v1.LookupMatch.valid_from:type_name -> google.protobuf.Timestamp
+	23, // 26: stixhub.v1.LookupMatch.valid_until:type_name -> google.protobuf.Timestamp
+	23, // 27: stixhub.v1.LookupMatch.modified:type_name -> google.protobuf.Timestamp
+	23, // 28: stixhub.v1.LookupMatch.accepted_at:type_name -> google.protobuf.Timestamp
+	3,  // 29: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
+	9,  // 30: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
+	16, // 31: stixhub.v1.HubService.GetKeySet:input_type -> stixhub.v1.GetKeySetRequest
+	18, // 32: stixhub.v1.HubService.Lookup:input_type -> stixhub.v1.LookupRequest
+	4,  // 33: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
+	10, // 34: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
+	17, // 35: stixhub.v1.HubService.GetKeySet:output_type -> stixhub.v1.GetKeySetResponse
+	20, // 36: stixhub.v1.HubService.Lookup:output_type -> stixhub.v1.LookupResponse
+	33, // [33:37] is the sub-list for method output_type
+	29, // [29:33] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_hub_proto_init() }
@@ -1300,13 +1977,14 @@ func file_stixhub_v1_hub_proto_init() {
 		(*SubscribeResponse_Started)(nil),
 		(*SubscribeResponse_Delivery)(nil),
 	}
+	file_stixhub_v1_hub_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_hub_proto_rawDesc), len(file_stixhub_v1_hub_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   15,
+			NumEnums:      2,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

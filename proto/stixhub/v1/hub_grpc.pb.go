@@ -22,6 +22,7 @@ const (
 	HubService_Publish_FullMethodName   = "/stixhub.v1.HubService/Publish"
 	HubService_Subscribe_FullMethodName = "/stixhub.v1.HubService/Subscribe"
 	HubService_GetKeySet_FullMethodName = "/stixhub.v1.HubService/GetKeySet"
+	HubService_Lookup_FullMethodName    = "/stixhub.v1.HubService/Lookup"
 )
 
 // HubServiceClient is the client API for HubService service.
@@ -50,6 +51,13 @@ type HubServiceClient interface {
 	// every member key with its validity, and the hub's receipt keys. Public
 	// keys are not secret; any member may fetch them.
 	GetKeySet(ctx context.Context, in *GetKeySetRequest, opts ...grpc.CallOption) (*GetKeySetResponse, error)
+	// Lookup screens a batch of observables (wallet addresses, IP addresses,
+	// domains, hashes...) against every object the hub accepted that the
+	// member may read: indicator patterns, observed-data and
+	// cyber-observables. One result per observable, in request order. The
+	// hub's index follows the stream: an object is found within milliseconds
+	// of being accepted.
+	Lookup(ctx context.Context, in *LookupRequest, opts ...grpc.CallOption) (*LookupResponse, error)
 }
 
 type hubServiceClient struct {
@@ -99,6 +107,16 @@ func (c *hubServiceClient) GetKeySet(ctx context.Context, in *GetKeySetRequest, 
 	return out, nil
 }
 
+func (c *hubServiceClient) Lookup(ctx context.Context, in *LookupRequest, opts ...grpc.CallOption) (*LookupResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LookupResponse)
+	err := c.cc.Invoke(ctx, HubService_Lookup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HubServiceServer is the server API for HubService service.
 // All implementations must embed UnimplementedHubServiceServer
 // for forward compatibility.
@@ -125,6 +143,13 @@ type HubServiceServer interface {
 	// every member key with its validity, and the hub's receipt keys. Public
 	// keys are not secret; any member may fetch them.
 	GetKeySet(context.Context, *GetKeySetRequest) (*GetKeySetResponse, error)
+	// Lookup screens a batch of observables (wallet addresses, IP addresses,
+	// domains, hashes...) against every object the hub accepted that the
+	// member may read: indicator patterns, observed-data and
+	// cyber-observables. One result per observable, in request order. The
+	// hub's index follows the stream: an object is found within milliseconds
+	// of being accepted.
+	Lookup(context.Context, *LookupRequest) (*LookupResponse, error)
 	mustEmbedUnimplementedHubServiceServer()
 }
 
@@ -143,6 +168,9 @@ func (UnimplementedHubServiceServer) Subscribe(*SubscribeRequest, grpc.ServerStr
 }
 func (UnimplementedHubServiceServer) GetKeySet(context.Context, *GetKeySetRequest) (*GetKeySetResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetKeySet not implemented")
+}
+func (UnimplementedHubServiceServer) Lookup(context.Context, *LookupRequest) (*LookupResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Lookup not implemented")
 }
 func (UnimplementedHubServiceServer) mustEmbedUnimplementedHubServiceServer() {}
 func (UnimplementedHubServiceServer) testEmbeddedByValue()                    {}
@@ -212,6 +240,24 @@ func _HubService_GetKeySet_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _HubService_Lookup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LookupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HubServiceServer).Lookup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HubService_Lookup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HubServiceServer).Lookup(ctx, req.(*LookupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // HubService_ServiceDesc is the grpc.ServiceDesc for HubService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -226,6 +272,10 @@ var HubService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetKeySet",
 			Handler:    _HubService_GetKeySet_Handler,
+		},
+		{
+			MethodName: "Lookup",
+			Handler:    _HubService_Lookup_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,0 +1,114 @@
+package screen
+
+import (
+	"fmt"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+)
+
+// benchIndex is an index of 1e6 observables: 10,000 indicators naming 40
+// wallets, 40 IPv4 addresses and 20 domains each, plus 256 /24 blocks.
+var benchIndex = sync.OnceValue(func() *Index {
+	x := New(Config{})
+	for i := range 10000 {
+		o := &Object{ID: fmt.Sprintf("indicator--%08d-0000-4000-8000-000000000000", i), Type: "indicator",
+			Modified: t0, ValidFrom: t0, Confidence: 80, Source: Source{MemberID: "m", KeyID: "k", Cursor: uint64(i + 1)}}
+		for j := range 40 {
+			n := i*40 + j
+			o.Entries = append(o.Entries,
+				Entry{Observable{TypeWallet, benchWallet(n)}, "cryptocurrency-wallet:value IN"},
+				Entry{Observable{TypeIPv4, benchIP(n).String()}, "ipv4-addr:value IN"})
+		}
+		for j := range 20 {
+			o.Entries = append(o.Entries, Entry{Observable{TypeDomain, fmt.Sprintf("wallet-%d.example", i*20+j)}, "domain-name:value IN"})
+		}
+		x.Add(o)
+	}
+	for i := range 256 {
+		x.Add(&Object{ID: fmt.Sprintf("indicator--%08d-0000-4000-8000-000000000001", i), Type: "indicator", Modified: t0, ValidFrom: t0,
+			Entries: []Entry{{Observable{TypeIPv4, fmt.Sprintf("172.16.%d.0/24", i)}, "ipv4-addr:value ISSUBSET"}}})
+	}
+	return x
+})
+
+func benchWallet(n int) string { return fmt.Sprintf("bc1q%038d", n) }
+func benchIP(n int) netip.Addr {
+	return netip.AddrFrom4([4]byte{10, byte(n >> 16), byte(n >> 8), byte(n)})
+}
+
+func BenchmarkLookup(b *testing.B) {
+	x := benchIndex()
+	if n, _ := x.Len(); n != 1000256 {
+		b.Fatalf("%d observables", n)
+	}
+	now := t0.Add(time.Hour)
+	for _, c := range []struct {
+		name string
+		q    Observable
+		want int
+	}{
+		{"wallet-hit", Observable{TypeWallet, benchWallet(123456)}, 1},
+		{"wallet-miss", Observable{TypeWallet, "bc1qnotindexed"}, 0},
+		{"domain-hit-mixed-case", Observable{TypeDomain, "WALLET-4242.example"}, 1},
+		{"ipv4-hit", Observable{TypeIPv4, benchIP(77777).String()}, 1},
+		{"ipv4-in-cidr", Observable{TypeIPv4, "172.16.200.9"}, 1},
+		{"ipv4-miss", Observable{TypeIPv4, "192.0.2.1"}, 0},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			buf := make([]Match, 0, 4)
+			for b.Loop() {
+				ms, err := x.Lookup(buf[:0], c.q, LookupOptions{Now: now})
+				if err != nil || len(ms) != c.want {
+					b.Fatalf("%d matches, %v", len(ms), err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkRead(b *testing.B) {
+	obj := indicator(id(1), "[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT'] OR [ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+		map[string]any{"object_marking_refs": []string{"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"}, "confidence": 80})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Read(obj); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkKnown(b *testing.B) {
+	x := benchIndex()
+	now := t0.Add(time.Hour)
+	for _, q := range []Observable{{TypeWallet, benchWallet(123456)}, {TypeWallet, "bc1qnotindexed"}, {TypeIPv4, "172.16.200.9"}} {
+		b.Run(q.Type+"/"+q.Value, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := x.Known(q, LookupOptions{Now: now}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInferAndKnown is what a Screener does for a value without a type.
+func BenchmarkInferAndKnown(b *testing.B) {
+	x := benchIndex()
+	now := t0.Add(time.Hour)
+	for _, v := range []string{benchWallet(123456), "bc1qnotindexed", benchIP(77777).String(), "192.0.2.1"} {
+		b.Run(v, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, t := range InferTypes(v) {
+					if _, err := x.Known(Observable{t, v}, LookupOptions{Now: now}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,416 @@
+package screen
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stixhub/stixhub/internal/marking"
+)
+
+var (
+	t0     = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cursor uint64
+)
+
+// indicator returns an indicator's JSON with the pattern and extra
+// properties.
+func indicator(id, pat string, extra map[string]any) []byte {
+	o := map[string]any{
+		"type": "indicator", "spec_version": "2.1", "id": id,
+		"created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+		"pattern": pat, "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+	}
+	for k, v := range extra {
+		o[k] = v
+	}
+	b, _ := json.Marshal(o)
+	return b
+}
+
+// add reads obj and adds it as published by member.
+func add(t *testing.T, x *Index, member string, obj []byte) *Object {
+	t.Helper()
+	o, err := Read(obj)
+	if err != nil {
+		t.Fatalf("Read: %v\n%s", err, obj)
+	}
+	cursor++
+	o.Source = Source{MemberID: member, KeyID: "key-" + member, Cursor: cursor, AcceptedAt: t0}
+	x.Add(o)
+	return o
+}
+
+func lookup(t *testing.T, x *Index, typ, v string, opts LookupOptions) []Match {
+	t.Helper()
+	if opts.Now.IsZero() {
+		opts.Now = t0.Add(time.Hour)
+	}
+	ms, err := x.Lookup(nil, Observable{Type: typ, Value: v}, opts)
+	if err != nil {
+		t.Fatalf("Lookup(%s, %q): %v", typ, v, err)
+	}
+	return ms
+}
+
+func ids(ms []Match) string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, m.ObjectID+"/"+string(m.Status))
+	}
+	return strings.Join(s, ",")
+}
+
+func id(n int) string { return fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", n) }
+
+func TestEachObservableKind(t *testing.T) {
+	x := New(Config{})
+	sha256 := strings.Repeat("ab", 32)
+	md5 := strings.Repeat("cd", 16)
+	sha1 := strings.Repeat("ef", 20)
+	patterns := []string{
+		"[ipv4-addr:value = '198.51.100.7']",
+		"[ipv6-addr:value = '2001:db8::7']",
+		"[domain-name:value = 'wallet-drain.example']",
+		"[url:value = 'https://Evil.Example/path?A=1']",
+		"[email-addr:value = 'lazarus@mail.example']",
+		"[file:hashes.'SHA-256' = '" + sha256 + "']",
+		"[file:hashes.MD5 = '" + md5 + "' OR file:hashes.'SHA-1' = '" + sha1 + "']",
+		"[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']",
+		"[cryptocurrency-transaction:hash = '" + strings.Repeat("9f", 32) + "']",
+		"[mac-addr:value = '00:11:22:aa:bb:cc']",
+		"[mutex:name = 'Global\\\\LazarusMutex']",
+		"[autonomous-system:number = 64500]",
+		"[network-traffic:dst_ref.value = '203.0.113.9' AND network-traffic:dst_port = 443]",
+		"[cryptocurrency-wallet:value IN ('bc1qset1', 'bc1qset2')]",
+		"[x-bank-account:value = 'DE89370400440532013000']",
+	}
+	for i, p := range patterns {
+		add(t, x, "member-a", indicator(id(i), p, nil))
+	}
+	for _, c := range []struct {
+		typ, value string
+		want       int // pattern index
+	}{
+		{TypeIPv4, "198.51.100.7", 0},
+		{TypeIPv6, "2001:DB8:0::7", 1},
+		{TypeDomain, "wallet-drain.example", 2},
+		{TypeURL, "HTTPS://evil.example/path?A=1", 3},
+		{TypeEmail, "lazarus@mail.example", 4},
+		{TypeFile, sha256, 5},
+		{TypeFile, md5, 6},
+		{TypeFile, sha1, 6},
+		{TypeWallet, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", 7},
+		{TypeTransaction, strings.Repeat("9F", 32), 8},
+		{TypeMAC, "00:11:22:AA:BB:CC", 9},
+		{TypeMutex, `Global\LazarusMutex`, 10},
+		{TypeAS, "64500", 11},
+		{TypeIPv4, "203.0.113.9", 12},
+		{TypeWallet, "bc1qset2", 13},
+		{"x-bank-account", "DE89370400440532013000", 14},
+	} {
+		ms := lookup(t, x, c.typ, c.value, LookupOptions{})
+		if len(ms) != 1 || ms[0].ObjectID != id(c.want) || !ms[0].Live() {
+			t.Errorf("%s %q: got %s, want %s live", c.typ, c.value, ids(ms), id(c.want))
+		}
+	}
+	// Values the patterns do not name.
+	for _, q := range []Observable{{TypeIPv4, "198.51.100.8"}, {TypeURL, "https://evil.example/path?a=1"},
+		{TypeWallet, "bc1qset3"}, {TypeDomain, "drain.example"}, {TypeFile, strings.Repeat("ab", 16)}} {
+		if ms := lookup(t, x, q.Type, q.Value, LookupOptions{}); len(ms) != 0 {
+			t.Errorf("%v matched %s", q, ids(ms))
+		}
+	}
+	if n, objs := x.Len(); n != 17 || objs != len(patterns) {
+		t.Errorf("Len = %d observables, %d objects; want 17, %d", n, objs, len(patterns))
+	}
+}
+
+func TestMatchCarriesProvenance(t *testing.T) {
+	x := New(Config{})
+	add(t, x, "member-a", indicator(id(1), "[cryptocurrency-wallet:value = 'bc1qprov']", map[string]any{
+		"valid_until": "2027-01-01T00:00:00Z", "confidence": 85,
+		"object_marking_refs": []string{marking.Amber.ID()},
+	}))
+	ms := lookup(t, x, TypeWallet, "bc1qprov", LookupOptions{})
+	if len(ms) != 1 {
+		t.Fatalf("got %d matches", len(ms))
+	}
+	m := ms[0]
+	want := Match{
+		Observable: Observable{TypeWallet, "bc1qprov"}, ObjectID: id(1), ObjectType: "indicator",
+		Via: "cryptocurrency-wallet:value =", Status: StatusLive, TLP: marking.Amber,
+		ValidFrom: t0, ValidUntil: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Modified: t0, Confidence: 85,
+		Source: Source{MemberID: "member-a", KeyID: "key-member-a", Cursor: m.Cursor, AcceptedAt: t0},
+	}
+	if fmt.Sprint(m) != fmt.Sprint(want) {
+		t.Errorf("match\n got %+v\nwant %+v", m, want)
+	}
+}
+
+func TestCIDRContainment(t *testing.T) {
+	x := New(Config{})
+	add(t, x, "m", indicator(id(1), "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", nil))
+	add(t, x, "m", indicator(id(2), "[ipv4-addr:value = '192.168.0.0/16']", nil))
+	add(t, x, "m", indicator(id(3), "[ipv4-addr:value = '10.1.2.0/24']", nil))
+	add(t, x, "m", indicator(id(4), "[ipv6-addr:value ISSUBSET '2001:db8::/32']", nil))
+	add(t, x, "m", indicator(id(5), "[ipv6-addr:value = '2001:db8:aa::/48' OR ipv4-addr:value = '172.16.0.1/32']", nil))
+	for _, c := range []struct {
+		typ, value, want string
+	}{
+		{TypeIPv4, "10.1.2.3", id(3) + "/live," + id(1) + "/live"},
+		{TypeIPv4, "10.200.0.1", id(1) + "/live"},
+		{TypeIPv4, "11.0.0.1", ""},
+		{TypeIPv4, "192.168.77.1", id(2) + "/live"},
+		{TypeIPv4, "10.1.0.0/16", id(1) + "/live"},
+		{TypeIPv4, "0.0.0.0/0", ""},
+		{TypeIPv4, "172.16.0.1", id(5) + "/live"},
+		{TypeIPv4, "::ffff:10.9.9.9", id(1) + "/live"},
+		{TypeIPv6, "2001:db8::1", id(4) + "/live"},
+		{TypeIPv6, "2001:db8:aa::5", id(5) + "/live," + id(4) + "/live"},
+		{TypeIPv6, "2001:db9::1", ""},
+	} {
+		if got := ids(lookup(t, x, c.typ, c.value, LookupOptions{})); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.value, got, c.want)
+		}
+	}
+	ms := lookup(t, x, TypeIPv4, "10.1.2.3", LookupOptions{})
+	if ms[0].Observable.Value != "10.1.2.0/24" || ms[1].Observable.Value != "10.0.0.0/8" {
+		t.Errorf("a CIDR match names the block: %v, %v", ms[0].Observable, ms[1].Observable)
+	}
+	// Removing the only /8 drops the length from the probes.
+	add(t, x, "m", indicator(id(1), "[ipv4-addr:value = '1.1.1.1']", map[string]any{"modified": "2026-02-01T00:00:00.000Z"}))
+	if got := ids(lookup(t, x, TypeIPv4, "10.200.0.1", LookupOptions{})); got != "" {
+		t.Errorf("after the /8 indicator changed: %q", got)
+	}
+	if x.present[0][0] != 24 || len(x.present[0]) != 2 {
+		t.Errorf("IPv4 lengths probed: %v, want [24 16]", x.present[0])
+	}
+}
+
+func TestCaseRules(t *testing.T) {
+	x := New(Config{})
+	sha := strings.Repeat("Ab", 32)
+	add(t, x, "m", indicator(id(1), "[file:hashes.'SHA-256' = '"+sha+"']", nil))
+	add(t, x, "m", indicator(id(2), "[domain-name:value = 'Wallet-Drain.Example.']", nil))
+	add(t, x, "m", indicator(id(3), "[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']", nil))
+	add(t, x, "m", indicator(id(4), "[cryptocurrency-wallet:value = '0x52908400098527886E0F7030069857D2E4169EE7']", nil))
+	for _, c := range []struct {
+		typ, value string
+		match      bool
+	}{
+		{TypeFile, strings.ToUpper(sha), true},
+		{TypeFile, strings.ToLower(sha), true},
+		{TypeDomain, "WALLET-DRAIN.EXAMPLE", true},
+		{TypeDomain, "wallet-drain.example.", true},
+		{TypeWallet, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", true},
+		{TypeWallet, "1boatslrhtknngkdxeeobr76b53letpyt", false},
+		{TypeWallet, "1BOATSLRHTKNNGKDXEEOBR76B53LETTPYT", false},
+		{TypeWallet, "0x52908400098527886e0f7030069857d2e4169ee7", true}, // EIP-55 case is a checksum
+	} {
+		if got := len(lookup(t, x, c.typ, c.value, LookupOptions{})) == 1; got != c.match {
+			t.Errorf("%s %q: matched %v, want %v", c.typ, c.value, got, c.match)
+		}
+	}
+}
+
+func TestNotConcreteComparisonsAreNotIndexed(t *testing.T) {
+	x := New(Config{})
+	add(t, x, "m", indicator(id(1), "[domain-name:value != 'a.example' AND domain-name:value NOT = 'b.example'] OR "+
+		"[domain-name:value LIKE 'c.example' OR domain-name:value MATCHES '^d\\\\.example$'] OR "+
+		"[ipv4-addr:value NOT ISSUBSET '10.0.0.0/8' OR ipv4-addr:value ISSUPERSET '11.0.0.0/8'] OR "+
+		"[domain-name:value NOT IN ('e.example')] OR [file:name = 'f.example']", nil))
+	for _, q := range []Observable{{TypeDomain, "a.example"}, {TypeDomain, "b.example"}, {TypeDomain, "c.example"},
+		{TypeDomain, "d.example"}, {TypeIPv4, "10.0.0.1"}, {TypeIPv4, "11.0.0.1"}, {TypeDomain, "e.example"}} {
+		if ms := lookup(t, x, q.Type, q.Value, LookupOptions{}); len(ms) != 0 {
+			t.Errorf("%v matched %s", q, ids(ms))
+		}
+	}
+	if n, _ := x.Len(); n != 0 {
+		t.Errorf("%d observables indexed, want 0", n)
+	}
+}
+
+func TestValidity(t *testing.T) {
+	x := New(Config{})
+	add(t, x, "m", indicator(id(1), "[domain-name:value = 'old.example']", map[string]any{"valid_until": "2026-01-01T01:00:00Z"}))
+	add(t, x, "m", indicator(id(2), "[domain-name:value = 'later.example']", map[string]any{"valid_from": "2026-06-01T00:00:00Z"}))
+	at := func(d time.Duration, v string) string {
+		return ids(lookup(t, x, TypeDomain, v, LookupOptions{Now: t0.Add(d)}))
+	}
+	if got := at(30*time.Minute, "old.example"); got != id(1)+"/live" {
+		t.Errorf("before valid_until: %s", got)
+	}
+	if got := at(time.Hour, "old.example"); got != id(1)+"/expired" {
+		t.Errorf("at valid_until: %s, want expired", got)
+	}
+	if got := at(time.Hour, "later.example"); got != id(2)+"/not-yet-valid" {
+		t.Errorf("before valid_from: %s", got)
+	}
+	if got := at(200*24*time.Hour, "later.example"); got != id(2)+"/live" {
+		t.Errorf("after valid_from: %s", got)
+	}
+}
+
+func TestRevocationLatestVersionWins(t *testing.T) {
+	x := New(Config{})
+	v1 := indicator(id(1), "[cryptocurrency-wallet:value = 'bc1qv1']", nil)
+	v2 := indicator(id(1), "[cryptocurrency-wallet:value = 'bc1qv2']", map[string]any{"modified": "2026-02-01T00:00:00.000Z"})
+	v3 := indicator(id(1), "[cryptocurrency-wallet:value = 'bc1qv2']", map[string]any{"modified": "2026-03-01T00:00:00.000Z", "revoked": true})
+	add(t, x, "m", v1)
+	add(t, x, "m", v2)
+	if got := ids(lookup(t, x, TypeWallet, "bc1qv1", LookupOptions{})); got != "" {
+		t.Errorf("value of the superseded version still matches: %s", got)
+	}
+	if got := ids(lookup(t, x, TypeWallet, "bc1qv2", LookupOptions{})); got != id(1)+"/live" {
+		t.Errorf("new version: %s", got)
+	}
+	add(t, x, "m", v3)
+	if got := ids(lookup(t, x, TypeWallet, "bc1qv2", LookupOptions{})); got != "" {
+		t.Errorf("revoked indicator reported: %s", got)
+	}
+	if got := ids(lookup(t, x, TypeWallet, "bc1qv2", LookupOptions{IncludeRevoked: true})); got != id(1)+"/revoked" {
+		t.Errorf("with IncludeRevoked: %s", got)
+	}
+	// An older version arriving late (a replay, another node) changes nothing.
+	add(t, x, "m", v2)
+	add(t, x, "m", v1)
+	if got := ids(lookup(t, x, TypeWallet, "bc1qv2", LookupOptions{IncludeRevoked: true})); got != id(1)+"/revoked" {
+		t.Errorf("after older versions again: %s", got)
+	}
+	if n, objs := x.Len(); n != 1 || objs != 1 {
+		t.Errorf("Len = %d, %d; want 1, 1", n, objs)
+	}
+}
+
+func TestKeyTrust(t *testing.T) {
+	distrusted := map[string]bool{"key-mallory": true}
+	x := New(Config{KeyTrust: func(keyID string, acceptedAt time.Time) bool { return !distrusted[keyID] }})
+	add(t, x, "alice", indicator(id(1), "[domain-name:value = 'k.example']", nil))
+	add(t, x, "mallory", indicator(id(2), "[domain-name:value = 'k.example']", nil))
+	if got := ids(lookup(t, x, TypeDomain, "k.example", LookupOptions{})); got != id(1)+"/live" {
+		t.Errorf("got %s, want only alice's", got)
+	}
+	if got := ids(lookup(t, x, TypeDomain, "k.example", LookupOptions{IncludeRevoked: true})); got != id(1)+"/live,"+id(2)+"/key-compromised" {
+		t.Errorf("with IncludeRevoked: %s", got)
+	}
+	// Trust is judged at lookup time: a key distrusted later takes effect at once.
+	distrusted["key-alice"] = true
+	if got := ids(lookup(t, x, TypeDomain, "k.example", LookupOptions{})); got != "" {
+		t.Errorf("after distrusting alice's key: %s", got)
+	}
+}
+
+func TestMayRead(t *testing.T) {
+	x := New(Config{})
+	add(t, x, "alice", indicator(id(1), "[domain-name:value = 'acl.example']", nil))
+	add(t, x, "bob", indicator(id(2), "[domain-name:value = 'acl.example']", nil))
+	var asked []string
+	ms := lookup(t, x, TypeDomain, "acl.example", LookupOptions{MayRead: func(m *Match) bool {
+		asked = append(asked, m.MemberID)
+		return m.MemberID == "bob"
+	}})
+	if ids(ms) != id(2)+"/live" || strings.Join(asked, ",") != "alice,bob" {
+		t.Errorf("matches %s, asked about %v", ids(ms), asked)
+	}
+}
+
+func TestObservedDataAndCyberObservables(t *testing.T) {
+	x := New(Config{})
+	wallet := func(id, v string) []byte {
+		return []byte(`{"type":"cryptocurrency-wallet","spec_version":"2.1","id":"` + id + `","value":"` + v +
+			`","extensions":{"extension-definition--89126a49-4d35-474b-90b9-bde9e93d0215":{"extension_type":"new-sco"}}}`)
+	}
+	od := func(id, body string) []byte {
+		return []byte(`{"type":"observed-data","spec_version":"2.1","id":"` + id + `","created":"2026-01-01T00:00:00.000Z",` +
+			`"modified":"2026-01-01T00:00:00.000Z","first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:00Z","number_observed":1,` + body + `}`)
+	}
+	w1 := "cryptocurrency-wallet--11111111-1111-4111-8111-111111111111"
+	w2 := "cryptocurrency-wallet--22222222-2222-4222-8222-222222222222"
+	od1 := "observed-data--33333333-3333-4333-8333-333333333333"
+	od2 := "observed-data--44444444-4444-4444-8444-444444444444"
+	add(t, x, "m", wallet(w1, "bc1qsco1"))
+	add(t, x, "m", od(od1, `"object_refs":["`+w1+`","`+w2+`","identity--55555555-5555-4555-8555-555555555555"]`))
+	add(t, x, "m", wallet(w2, "bc1qsco2")) // after the observed-data that references it
+	add(t, x, "m", od(od2, `"objects":{"0":{"type":"file","hashes":{"SHA-256":"`+strings.Repeat("0f", 32)+`"}},"1":{"type":"ipv4-addr","value":"198.51.100.99"}}`))
+	add(t, x, "m", []byte(`{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--66666666-6666-4666-8666-666666666666","value":"198.51.100.99"}`))
+
+	if got := ids(lookup(t, x, TypeWallet, "bc1qsco1", LookupOptions{})); got != w1+"/live,"+od1+"/live" {
+		t.Errorf("wallet before observed-data: %s", got)
+	}
+	if got := ids(lookup(t, x, TypeWallet, "bc1qsco2", LookupOptions{})); got != w2+"/live,"+od1+"/live" {
+		t.Errorf("wallet after observed-data: %s", got)
+	}
+	ms := lookup(t, x, TypeWallet, "bc1qsco2", LookupOptions{})
+	if ms[1].Via != "object_refs "+w2+": value" {
+		t.Errorf("via = %q", ms[1].Via)
+	}
+	if got := ids(lookup(t, x, TypeFile, strings.Repeat("0F", 32), LookupOptions{})); got != od2+"/live" {
+		t.Errorf("hash inside observed-data objects: %s", got)
+	}
+	if got := ids(lookup(t, x, TypeIPv4, "198.51.100.99", LookupOptions{})); got != od2+"/live,ipv4-addr--66666666-6666-4666-8666-666666666666/live" {
+		t.Errorf("address: %s", got)
+	}
+	// Objects that are not screened.
+	if _, err := Read([]byte(`{"type":"malware","id":"malware--77777777-7777-4777-8777-777777777777","name":"x"}`)); err != ErrNotScreened {
+		t.Errorf("malware: %v, want ErrNotScreened", err)
+	}
+}
+
+func TestNormalizeRefusesValuesOfAnotherType(t *testing.T) {
+	x := New(Config{})
+	for _, q := range []Observable{{TypeIPv4, "2001:db8::1"}, {TypeIPv6, "10.0.0.1"}, {TypeIPv4, "not-an-ip"}, {TypeWallet, "  "}} {
+		if _, err := x.Lookup(nil, q, LookupOptions{}); err == nil {
+			t.Errorf("%v: no error", q)
+		}
+	}
+}
+
+func TestInferTypes(t *testing.T) {
+	for _, c := range []struct{ v, want string }{
+		{"198.51.100.7", "ipv4-addr"},
+		{"10.0.0.0/8", "ipv4-addr"},
+		{"2001:db8::1", "ipv6-addr"},
+		{"2001:db8::/32", "ipv6-addr"},
+		{strings.Repeat("a", 32), "file"},
+		{strings.Repeat("a", 40), "file"},
+		{strings.Repeat("a", 64), "file,cryptocurrency-transaction"},
+		{strings.Repeat("a", 128), "file"},
+		{"0x" + strings.Repeat("a", 40), "cryptocurrency-wallet"},
+		{"0x" + strings.Repeat("a", 64), "cryptocurrency-transaction"},
+		{"https://evil.example/x", "url"},
+		{"lazarus@mail.example", "email-addr"},
+		{"00:11:22:aa:bb:cc", "mac-addr"},
+		{"wallet-drain.example", "domain-name"},
+		{"xn--80ak6aa92e.xn--p1ai", "domain-name"},
+		{"1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "cryptocurrency-wallet"},
+		{"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "cryptocurrency-wallet"},
+		{"TN3W4H6rK2ce4vX9YnFQHwKENnHjoxb3m9", "cryptocurrency-wallet"},
+		{"1.2.3", "cryptocurrency-wallet"},
+	} {
+		if got := strings.Join(InferTypes(c.v), ","); got != c.want {
+			t.Errorf("InferTypes(%q) = %s, want %s", c.v, got, c.want)
+		}
+	}
+}
+
+func TestKnownAgreesWithLookup(t *testing.T) {
+	x := New(Config{})
+	add(t, x, "m", indicator(id(1), "[ipv4-addr:value ISSUBSET '10.0.0.0/8'] OR [domain-name:value = 'k.example']", nil))
+	add(t, x, "m", indicator(id(2), "[domain-name:value = 'old.example']", map[string]any{"valid_until": "2026-01-01T00:30:00Z"}))
+	for _, q := range []Observable{{TypeIPv4, "10.2.3.4"}, {TypeIPv4, "11.2.3.4"}, {TypeDomain, "K.example"}, {TypeDomain, "old.example"}, {TypeDomain, "x.example"}} {
+		known, err := x.Known(q, LookupOptions{Now: t0.Add(time.Hour)})
+		live := false
+		for _, m := range lookup(t, x, q.Type, q.Value, LookupOptions{}) {
+			live = live || m.Live()
+		}
+		if err != nil || known != live {
+			t.Errorf("%v: Known = %v %v, Lookup has a live match: %v", q, known, err, live)
+		}
+	}
+	if k, _ := x.Known(Observable{TypeDomain, "k.example"}, LookupOptions{Now: t0.Add(time.Hour), MayRead: func(*Match) bool { return false }}); k {
+		t.Error("Known ignores MayRead")
+	}
+}

@@ -1,0 +1,4 @@
+package server
+
+// RefsOf exposes refsOf to the external tests.
+var RefsOf = refsOf
