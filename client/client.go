@@ -91,7 +91,9 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 	return func(o *options) { o.dialOpts = append(o.dialOpts, opts...) }
 }
 
-// New connects to the hub at addr ("host:port"). Without WithCAFile or
+// New connects to the hub at addr ("host:port"; for a clustered hub, its
+// nodes comma-separated, "a:7700,b:7700": the client then fails over
+// between them). Without WithCAFile or
 // WithTLSConfig the system roots are trusted. The connection is made lazily:
 // New does not fail when the hub is down, the first call does.
 func New(ctx context.Context, addr string, opts ...Option) (*Client, error) {
@@ -99,8 +101,9 @@ func New(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if addr == "" {
-		return nil, errors.New("hub address required")
+	target, targetOpts, err := dialTarget(addr)
+	if err != nil {
+		return nil, err
 	}
 	tlsConf := o.tlsConfig
 	if tlsConf == nil {
@@ -143,8 +146,9 @@ func New(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	if token != "" {
 		dial = append(dial, grpc.WithPerRPCCredentials(bearer(token)))
 	}
+	dial = append(dial, targetOpts...)
 	dial = append(dial, o.dialOpts...)
-	conn, err := grpc.NewClient(addr, dial...)
+	conn, err := grpc.NewClient(target, dial...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}

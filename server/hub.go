@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
@@ -55,6 +57,8 @@ type Config struct {
 	// NATSURL selects an external NATS cluster (comma-separated URLs). Empty
 	// runs NATS embedded, storing in DataDir/nats.
 	NATSURL string
+	// NATS says how to log in to the external cluster of NATSURL.
+	NATS NATSClientConfig
 	// NATSListen makes the embedded NATS server listen for other clients on
 	// this address. Empty (the default) means in-process only.
 	NATSListen string
@@ -70,6 +74,10 @@ type Config struct {
 	MaxObjectBytes int
 	// MaxMessageBytes is the largest gRPC request. Default 64 MiB.
 	MaxMessageBytes int
+	// MetricsAddr serves Prometheus metrics (/metrics), liveness (/healthz)
+	// and readiness (/readyz) over plain HTTP on this address. Empty (the
+	// default) serves none.
+	MetricsAddr string
 	// ShutdownTimeout bounds a graceful shutdown. Default 15s.
 	ShutdownTimeout time.Duration
 	// Registry selects where member records live: "nats" (JetStream KV, the
@@ -148,6 +156,10 @@ type Hub struct {
 	listener net.Listener
 	caFile   string
 
+	metrics       *hubMetrics
+	metricsServer *http.Server
+	metricsAddr   net.Addr
+
 	streamsCtx    context.Context // cancelled to end Subscribe streams at shutdown
 	cancelStreams context.CancelFunc
 	serveErr      chan error
@@ -196,7 +208,8 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 	default:
 		return nil, fmt.Errorf("default TLP %q: want clear, green, amber, amber+strict or red", cfg.DefaultTLP)
 	}
-	h := &Hub{cfg: cfg, log: cfg.Logger, types: extdef.NewTypes(), serveErr: make(chan error, 1)}
+	h := &Hub{cfg: cfg, log: logWithRequestIDs(cfg.Logger), types: extdef.NewTypes(), serveErr: make(chan error, 1)}
+	h.metrics = h.newMetrics()
 	defer func() {
 		if err != nil {
 			h.closeParts()
@@ -227,7 +240,11 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 			Logger:     h.log,
 		})
 	} else {
-		h.broker, err = broker.Connect(ctx, cfg.NATSURL)
+		var opts []nats.Option
+		if opts, err = cfg.NATS.natsOptions(h.log); err != nil {
+			return nil, err
+		}
+		h.broker, err = broker.Connect(ctx, cfg.NATSURL, opts...)
 	}
 	if err != nil {
 		return nil, err
@@ -244,7 +261,7 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 		return nil, fmt.Errorf("register operator token: %w", err)
 	}
 	exclusive := cfg.NATSURL == "" && cfg.NATSListen == "" // nobody else can reach the stream
-	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Exclusive: exclusive, Signer: h.hubKey, Logger: h.log}); err != nil {
+	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Exclusive: exclusive, SubscribeJS: h.broker.SubJS, Signer: h.hubKey, Logger: h.log}); err != nil {
 		return nil, err
 	}
 	if err := h.startScreen(ctx); err != nil {
@@ -255,6 +272,10 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 		return nil, err
 	}
 	if err := h.startTAXII(ctx, tlsConf); err != nil {
+		h.grpc.Stop()
+		return nil, err
+	}
+	if err := h.serveMetrics(); err != nil {
 		h.grpc.Stop()
 		return nil, err
 	}
@@ -334,10 +355,10 @@ func (h *Hub) serve(tlsConf *tls.Config) error {
 		grpc.MaxRecvMsgSize(h.cfg.MaxMessageBytes),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		// Order: logging -> auth -> rate limits -> recovery (recovery
-		// closest to the handler).
-		grpc.ChainUnaryInterceptor(logUnary(h.log), auth.UnaryInterceptor(h.registry, pol), h.limitUnary(), recoverUnary(h.log)),
-		grpc.ChainStreamInterceptor(logStream(h.log), auth.StreamInterceptor(h.registry, pol), h.limitStream(), recoverStream(h.log)),
+		// Order: request id -> logging -> metrics -> auth -> rate limits ->
+		// recovery (recovery closest to the handler).
+		grpc.ChainUnaryInterceptor(requestIDUnary, logUnary(h.log), metricsUnary(h.metrics), auth.UnaryInterceptor(h.registry, pol), h.limitUnary(), recoverUnary(h.log)),
+		grpc.ChainStreamInterceptor(requestIDStream, logStream(h.log), metricsStream(h.metrics), auth.StreamInterceptor(h.registry, pol), h.limitStream(), recoverStream(h.log)),
 	)
 	stixhubv1.RegisterHubServiceServer(h.grpc, &hubService{hub: h})
 	stixhubv1.RegisterAdminServiceServer(h.grpc, &adminService{hub: h})
@@ -395,6 +416,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 
 // closeParts closes whatever Start opened, in reverse order.
 func (h *Hub) closeParts() {
+	h.closeMetrics()
 	if h.stopWatches != nil {
 		h.stopWatches()
 	}

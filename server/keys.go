@@ -112,7 +112,10 @@ type keyHealth struct {
 	reason atomic.Value // string: why not up
 }
 
-const healthInterval = 500 * time.Millisecond
+const (
+	healthInterval  = 500 * time.Millisecond
+	healthDownAfter = 3
+)
 
 func (h *Hub) watchKeyHealth(ctx context.Context) {
 	check := func() error {
@@ -134,13 +137,21 @@ func (h *Hub) watchKeyHealth(ctx context.Context) {
 	}
 	t := time.NewTicker(healthInterval)
 	defer t.Stop()
+	failures := 0
 	for {
 		err := check()
 		if ctx.Err() != nil {
 			return
 		}
+		if err != nil {
+			failures++
+		} else {
+			failures = 0
+		}
+		// Down after healthDownAfter failed checks in a row (one slow answer
+		// on a loaded machine is not an outage); up at the first good one.
 		switch wasUp := h.keyHealth.up.Load(); {
-		case err != nil && wasUp:
+		case err != nil && wasUp && failures >= healthDownAfter:
 			h.keyHealth.reason.Store(err.Error())
 			h.keyHealth.up.Store(false)
 			h.setServing(false)

@@ -105,6 +105,7 @@ func (s *hubService) Publish(ctx context.Context, req *stixhubv1.PublishRequest)
 		}
 	}
 	for _, res := range resp.Results {
+		h.metrics.countResult(res)
 		switch {
 		case res.Error != nil:
 			res.Outcome = stixhubv1.Outcome_OUTCOME_REJECTED
@@ -161,7 +162,10 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 		return reject(objectError(codes.PermissionDenied, "key not yet valid",
 			violation("key_id", fmt.Sprintf("key %s is valid from %s", key.ID, key.AddedAt.Format(time.RFC3339)))))
 	}
-	if !sign.Verify(key.PublicKey, canonical, o.GetSignature()) {
+	verifyStart := time.Now()
+	verified := sign.Verify(key.PublicKey, canonical, o.GetSignature())
+	h.metrics.verifySeconds.Observe(time.Since(verifyStart).Seconds())
+	if !verified {
 		return reject(objectError(codes.InvalidArgument, "signature does not verify",
 			violation("signature", fmt.Sprintf("not a valid Ed25519 signature by key %s over the RFC 8785 canonical form of the object", key.ID))))
 	}

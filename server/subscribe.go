@@ -21,6 +21,8 @@ func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1
 		return err
 	}
 	p, _ := auth.FromContext(stream.Context())
+	stream, untrack := h.trackSubscription(p.MemberID, stream)
+	defer untrack()
 	ctx, cancel := context.WithCancelCause(stream.Context())
 	defer cancel(nil)
 	stop := context.AfterFunc(h.streamsCtx, func() { cancel(context.Canceled) })

@@ -26,6 +26,10 @@ type Broker struct {
 	Conn *nats.Conn
 	// JS is the JetStream API on Conn.
 	JS jetstream.JetStream
+	// SubConn and SubJS are a second connection for subscriptions, so that
+	// fan-out traffic never delays the writes on Conn.
+	SubConn *nats.Conn
+	SubJS   jetstream.JetStream
 }
 
 // EmbeddedConfig configures an embedded NATS server.
@@ -81,16 +85,12 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Broker, error) {
 		ns.Shutdown()
 		return nil, errors.New("embedded NATS did not become ready within 30s")
 	}
-	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("stixhubd"), nats.MaxReconnects(-1))
+	b, err := newBroker(ns, func(name string) (*nats.Conn, error) {
+		return nats.Connect("", nats.InProcessServer(ns), nats.Name(name), nats.MaxReconnects(-1))
+	})
 	if err != nil {
 		ns.Shutdown()
 		return nil, fmt.Errorf("connect to embedded NATS: %w", err)
-	}
-	b, err := newBroker(ns, nc)
-	if err != nil {
-		nc.Close()
-		ns.Shutdown()
-		return nil, err
 	}
 	return b, nil
 }
@@ -98,30 +98,46 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Broker, error) {
 // Connect connects to an external NATS server or cluster. urls is a
 // comma-separated list of server URLs.
 func Connect(ctx context.Context, urls string, opts ...nats.Option) (*Broker, error) {
-	opts = append([]nats.Option{nats.Name("stixhubd"), nats.MaxReconnects(-1)}, opts...)
-	nc, err := nats.Connect(urls, opts...)
+	b, err := newBroker(nil, func(name string) (*nats.Conn, error) {
+		return nats.Connect(urls, append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1)}, opts...)...)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS %s: %w", urls, err)
-	}
-	b, err := newBroker(nil, nc)
-	if err != nil {
-		nc.Close()
-		return nil, err
 	}
 	return b, nil
 }
 
-func newBroker(ns *server.Server, nc *nats.Conn) (*Broker, error) {
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+// newBroker opens the two connections: one for writes and the registry, one
+// for subscriptions.
+func newBroker(ns *server.Server, connect func(name string) (*nats.Conn, error)) (*Broker, error) {
+	b := &Broker{Server: ns}
+	var err error
+	if b.Conn, err = connect("stixhubd"); err != nil {
+		return nil, err
+	}
+	if b.SubConn, err = connect("stixhubd-subscriptions"); err != nil {
+		b.Conn.Close()
+		return nil, err
+	}
+	// Acknowledgements lost with a NATS node must not stay pending forever
+	// (they count against the 4096): time them out like the store does.
+	if b.JS, err = jetstream.New(b.Conn, jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(10*time.Second)); err == nil {
+		b.SubJS, err = jetstream.New(b.SubConn)
+	}
 	if err != nil {
+		b.Conn.Close()
+		b.SubConn.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	return &Broker{Server: ns, Conn: nc, JS: js}, nil
+	return b, nil
 }
 
 // Close flushes and closes the connection, then shuts the embedded server
 // down and waits for it to stop.
 func (b *Broker) Close() {
+	if b.SubConn != nil {
+		b.SubConn.Close()
+	}
 	if b.Conn != nil {
 		_ = b.Conn.FlushTimeout(5 * time.Second)
 		b.Conn.Close()

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
@@ -27,7 +30,14 @@ type SubscribeOptions struct {
 // ordered JetStream consumer, so a subscriber that resumes after the last
 // cursor it handled sees every later object exactly once.
 func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started func() error, fn func(*stixhubv1.Delivery) error) error {
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	cfg := jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		// After a NATS node is lost, an ordered consumer recreates itself;
+		// unbounded, that can retry (and block Next) for good. Bounded, it
+		// fails, the stream ends with UNAVAILABLE and the client resumes
+		// from its cursor on a fresh consumer.
+		MaxResetAttempts: 3,
+	}
 	if opts.AfterCursor > 0 {
 		last, err := s.LastCursor(ctx)
 		if err != nil {
@@ -49,7 +59,7 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 		// Key revocations concern every subscriber, whatever it filters.
 		cfg.FilterSubjects = append(cfg.FilterSubjects, s.cfg.SubjectPrefix+"."+RevocationSubjectToken)
 	}
-	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	cons, err := s.subs.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("%w: create consumer: %v", ErrUnavailable, err)
 	}
@@ -63,8 +73,20 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 	if err := started(); err != nil {
 		return err
 	}
+	delivered := opts.AfterCursor
 	for {
-		m, err := it.Next()
+		m, err := it.Next(jetstream.NextMaxWait(stallCheck))
+		if errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+			// Nothing came for a while: fine if there is nothing to send.
+			// After a NATS node is lost, an ordered consumer can stay
+			// silent although the stream moved on; then end the stream
+			// with UNAVAILABLE and the client resumes from its cursor.
+			if stalled, why := s.stalled(ctx, cons, delivered, len(opts.Types) > 0); stalled {
+				s.cfg.Logger.Warn("subscription stalled; ending it so the client resumes", "after_cursor", delivered, "why", why)
+				return fmt.Errorf("%w: subscription stalled (%s)", ErrUnavailable, why)
+			}
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -93,5 +115,62 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 		if err := fn(d); err != nil {
 			return err
 		}
+		delivered = d.Cursor
 	}
+}
+
+// stallCheck is how long a subscription waits for a message before it
+// checks that it is not stalled.
+const stallCheck = 3 * time.Second
+
+// stalled reports whether a subscription that received nothing for
+// stallCheck should have: for an unfiltered one, the stream holds messages
+// after the last it delivered; for a filtered one, its consumer says
+// messages are pending, or cannot be asked.
+func (s *Store) stalled(ctx context.Context, cons jetstream.Consumer, delivered uint64, filtered bool) (bool, string) {
+	if filtered {
+		ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		info, err := cons.Info(ictx)
+		if err != nil {
+			return true, "consumer info: " + err.Error()
+		}
+		if info.NumPending > 0 {
+			return true, fmt.Sprintf("%d messages pending", info.NumPending)
+		}
+		return false, ""
+	}
+	last, err := s.head.last(ctx, s)
+	if err != nil {
+		return true, err.Error()
+	}
+	if last > delivered {
+		return true, fmt.Sprintf("stream is at cursor %d", last)
+	}
+	return false, ""
+}
+
+// head caches the stream's last cursor for a second, so that idle
+// subscriptions checking for a stall cost one stream info call per second
+// in all.
+type head struct {
+	mu  sync.Mutex
+	at  time.Time
+	seq uint64
+}
+
+func (h *head) last(ctx context.Context, s *Store) (uint64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if time.Since(h.at) < time.Second {
+		return h.seq, nil
+	}
+	ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	seq, err := s.LastCursor(ictx)
+	if err != nil {
+		return 0, err
+	}
+	h.seq, h.at = seq, time.Now()
+	return seq, nil
 }

@@ -28,7 +28,7 @@ func newBenchCmd(c *conn) *cobra.Command {
 		Use:   "bench",
 		Short: "Load benchmarks against a hub",
 	}
-	cmd.AddCommand(newBenchIngestCmd(c), newBenchLookupCmd(c), newBenchTAXIICmd())
+	cmd.AddCommand(newBenchIngestCmd(c), newBenchFanoutCmd(c), newBenchLookupCmd(c), newBenchTAXIICmd())
 	return cmd
 }
 

@@ -48,7 +48,7 @@ Operators admit members and manage their keys.`,
 		SilenceErrors: true,
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&c.hub, "hub", envOr("STIXHUB_HUB", defaultHub), "hub gRPC address host:port (env STIXHUB_HUB)")
+	pf.StringVar(&c.hub, "hub", envOr("STIXHUB_HUB", defaultHub), "hub gRPC address host:port; the nodes of a clustered hub comma-separated, to fail over between them (env STIXHUB_HUB)")
 	pf.StringVar(&c.caFile, "ca-file", os.Getenv("STIXHUB_CA_FILE"), "CA bundle (PEM) that signed the hub certificate (env STIXHUB_CA_FILE; default "+filepath.Join(defaultDataDir, "tls", "ca.pem")+" if present)")
 	pf.StringVar(&c.tokenFile, "token-file", os.Getenv("STIXHUB_TOKEN_FILE"), "file holding your member or operator token (env STIXHUB_TOKEN_FILE)")
 	pf.StringVar(&c.certFile, "cert", os.Getenv("STIXHUB_CERT"), "member client certificate (PEM) to authenticate with instead of a token (env STIXHUB_CERT)")

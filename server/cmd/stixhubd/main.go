@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/stixhub/stixhub/server"
 )
@@ -50,6 +51,7 @@ func run(args []string) error {
 	cfg := d
 	var sans listFlag
 	var logLevel, logFormat string
+	var startTimeout time.Duration
 	fs.StringVar(&cfg.DataDir, "data-dir", d.DataDir, "directory for JetStream data, TLS material, operator token and hub key (created 0700)")
 	fs.StringVar(&cfg.GRPCAddr, "grpc-addr", d.GRPCAddr, "gRPC listen address")
 	fs.StringVar(&cfg.TAXIIAddr, "taxii-addr", d.TAXIIAddr, "TAXII 2.1 (HTTPS) listen address; empty or \"off\" turns TAXII off")
@@ -57,11 +59,19 @@ func run(args []string) error {
 	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "server private key (PEM) for --tls-cert")
 	fs.Var(&sans, "tls-san", "extra DNS name or IP for the self-issued server certificate (repeatable, comma-separated)")
 	fs.StringVar(&cfg.NATSURL, "nats-url", "", "external NATS cluster URLs (comma-separated); default: embedded NATS")
+	fs.StringVar(&cfg.NATS.User, "nats-user", "", "user name on the external NATS cluster")
+	fs.StringVar(&cfg.NATS.PasswordFile, "nats-password-file", "", "file holding the --nats-user password")
+	fs.StringVar(&cfg.NATS.CredsFile, "nats-creds", "", "NATS credentials file (JWT + NKey seed) instead of --nats-user")
+	fs.StringVar(&cfg.NATS.CAFile, "nats-ca-file", "", "CA bundle (PEM) for tls:// NATS URLs signed by a private CA")
+	fs.StringVar(&cfg.NATS.CertFile, "nats-cert", "", "client certificate (PEM) for NATS mutual TLS")
+	fs.StringVar(&cfg.NATS.KeyFile, "nats-key", "", "client key (PEM) for --nats-cert")
 	fs.StringVar(&cfg.NATSListen, "nats-listen", "", "let other NATS clients reach the embedded server on this address (default: in-process only)")
 	fs.BoolVar(&cfg.SyncAlways, "sync-always", false, "fsync every JetStream write before acknowledging (slower; survives power loss)")
 	fs.IntVar(&cfg.Replicas, "replicas", d.Replicas, "JetStream replicas for the stream and registry (3 on a cluster)")
 	fs.IntVar(&cfg.MaxBatch, "max-batch", d.MaxBatch, "most objects per Publish call")
 	fs.IntVar(&cfg.MaxObjectBytes, "max-object-bytes", d.MaxObjectBytes, "largest STIX object accepted, in bytes")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus /metrics, /healthz and /readyz over HTTP on this address, e.g. 127.0.0.1:7702 (default: off)")
+	fs.DurationVar(&startTimeout, "start-timeout", 2*time.Minute, "with --nats-url: how long to wait at start for the NATS cluster to be reachable and serve JetStream")
 	fs.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", d.MaxMessageBytes, "largest gRPC request, in bytes")
 	fs.IntVar(&cfg.TAXIIMaxContentLength, "taxii-max-content-length", d.TAXIIMaxContentLength, "largest TAXII request body, in bytes")
 	fs.StringVar(&cfg.ClientCAFile, "client-ca", "", "extra CA bundle (PEM) whose client certificates identify members (besides <data-dir>/tls/ca.pem)")
@@ -111,7 +121,7 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	hub, err := server.Start(ctx, cfg)
+	hub, err := server.StartRetrying(ctx, cfg, startTimeout)
 	if err != nil {
 		return err
 	}
