@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/stixhub/stixhub/client"
 	"github.com/stixhub/stixhub/internal/hubtest"
+	"github.com/stixhub/stixhub/internal/marking"
+	"github.com/stixhub/stixhub/internal/sign"
 )
 
 // TestLifecycleCommands drives the operator's key lifecycle through the CLI
@@ -154,4 +160,68 @@ func collectLines(t *testing.T, hub *hubtest.Hub, tokenFile string, n int) strin
 		t.Fatalf("subscribe: %v", err)
 	}
 	return b.String()
+}
+
+// TestPublishGroupsAndRecipients: `stixhub publish --groups --recipients`
+// decide who reads: a TLP:RED object reaches the named recipient only, a
+// TLP:AMBER one the named group.
+func TestPublishGroupsAndRecipients(t *testing.T) {
+	hub := hubtest.Start(t)
+	dir := t.TempDir()
+	opTok := filepath.Join(dir, "op.token")
+	os.WriteFile(opTok, []byte(hub.OperatorToken), 0o600)
+	conn := []string{"--hub", hub.Addr, "--ca-file", hub.CAFile()}
+	must := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := run(t, append(conn, args...)...)
+		if err != nil {
+			t.Fatalf("stixhub %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+		}
+		return out
+	}
+	bank := hub.AddLoneMember(t, "Bank")
+	red, amber, other := hub.AddLoneMember(t, "Recipient"), hub.AddLoneMember(t, "Group member"), hub.AddLoneMember(t, "Other")
+	must("admin", "group", "add", "--token-file", opTok, "g7-cert")
+	must("admin", "group", "add-member", "--token-file", opTok, "g7-cert", amber.ID)
+	key := filepath.Join(dir, "bank.key")
+	os.WriteFile(filepath.Join(dir, "bank.token"), []byte(bank.Token), 0o600)
+	if err := sign.WritePrivateKeyFile(key, bank.Signer.PrivateKey()); err != nil {
+		t.Fatal(err)
+	}
+	object := func(name, tlp string) string {
+		p := filepath.Join(dir, name+".json")
+		o := fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z",`+
+			`"valid_from":"2026-01-01T00:00:00Z","pattern":"[ipv4-addr:value = '198.51.100.9']","pattern_type":"stix","name":%q,"object_marking_refs":[%q]}`,
+			uuid.NewString(), name, tlp)
+		os.WriteFile(p, []byte(o), 0o600)
+		return p
+	}
+	must("publish", "--token-file", filepath.Join(dir, "bank.token"), "--key", key, "--recipients", red.ID, object("red", marking.Red.ID()))
+	must("publish", "--token-file", filepath.Join(dir, "bank.token"), "--key", key, "--groups", "g7-cert", object("amber", marking.Amber.ID()))
+	must("publish", "--token-file", filepath.Join(dir, "bank.token"), "--key", key, object("clear", marking.Clear.ID()))
+
+	// Each reader subscribes until the TLP:CLEAR object everyone reads.
+	reads := func(m hubtest.Member) string {
+		tok := filepath.Join(dir, m.ID+".token")
+		os.WriteFile(tok, []byte(m.Token), 0o600)
+		var names []string
+		for _, line := range strings.Split(strings.TrimSpace(collectLines(t, hub, tok, map[string]int{red.ID: 2, amber.ID: 2, other.ID: 1}[m.ID])), "\n") {
+			var d struct {
+				Object struct {
+					Name string `json:"name"`
+				} `json:"object"`
+			}
+			json.Unmarshal([]byte(line), &d)
+			names = append(names, d.Object.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	for m, want := range map[hubtest.Member]string{red: "red,clear", amber: "amber,clear", other: "clear"} {
+		if got := reads(m); got != want {
+			t.Errorf("%s reads %q, want %q", m.ID, got, want)
+		}
+	}
+	if _, _, err := run(t, append(conn, "publish", "--token-file", filepath.Join(dir, "bank.token"), "--key", key, "--groups", "no-such-group", object("x", marking.Amber.ID()))...); err == nil || !strings.Contains(describe(err), "no sharing group") {
+		t.Errorf("publish to an unknown group: %v", err)
+	}
 }
