@@ -111,7 +111,7 @@ func TestMetricsCountPublishOutcomesAndSubscriberLag(t *testing.T) {
 		`stixhub_publish_objects_total{outcome="accepted",reason=""}`:                        6,
 		`stixhub_publish_objects_total{outcome="duplicate",reason=""}`:                       1,
 		`stixhub_publish_objects_total{outcome="rejected",reason="InvalidArgument"}`:         1,
-		`stixhub_grpc_requests_total{method="/stixhub.v1.HubService/Publish",code="OK"}`:     3,
+		`stixhub_grpc_requests_total{code="OK",method="/stixhub.v1.HubService/Publish"}`:     3, // labels in name order, as exposition writes them
 		`stixhub_publish_seconds_count`:                                                      3,
 		`stixhub_verify_seconds_count`:                                                       7, // good twice, 5 more; bad fails validation first
 		`stixhub_subscribers`:                                                                1,
