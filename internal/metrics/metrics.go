@@ -88,7 +88,9 @@ func (r *Registry) NewHistogramVec(name, help string, buckets []float64, labels 
 }
 
 // Observe records one value for the label values.
-func (h *HistogramVec) Observe(v float64, values ...string) { h.v.WithLabelValues(values...).Observe(v) }
+func (h *HistogramVec) Observe(v float64, values ...string) {
+	h.v.WithLabelValues(values...).Observe(v)
+}
 
 // Count returns how many values were observed for the label values.
 func (h *HistogramVec) Count(values ...string) uint64 {
