@@ -12,9 +12,10 @@ import (
 	"github.com/stixhub/stixhub/internal/sign"
 )
 
-// ReadPolicy decides whether a member may read a stored object. It is the
-// one place that decides it for TAXII (issue 7 plugs access control in
-// here); it must be cheap, it is asked once per object examined.
+// ReadPolicy decides whether a member may read a stored object, from its
+// publisher and its Sharing (protobuf) as the index keeps them; the hub
+// answers with the one access decision every read path uses
+// (internal/access). It must be cheap: it is asked once per object examined.
 type ReadPolicy func(memberID string, publisher, sharing []byte) bool
 
 // Query selects objects of a collection. Positions ("keys") order the
