@@ -78,26 +78,11 @@ func runIngest(ctx context.Context, c *conn, o ingestOpts, stdout, stderr io.Wri
 	if o.objects <= 0 || o.conns <= 0 || o.batch <= 0 || o.batch > 1000 {
 		return errors.New("--objects and --conns must be positive, --batch 1..1000")
 	}
-	target := *c
-	if o.embedded {
-		hub, stop, err := benchHub(ctx, o.dataDir, "off", stderr) // the publish path alone, as before TAXII
-		if err != nil {
-			return err
-		}
-		defer stop()
-		target = conn{hub: hub.Addr().String(), caFile: hub.CAFile(), tokenFile: hub.OperatorTokenFile()}
-	}
-
-	// A benchmark member with a fresh key.
-	op, err := target.dial(ctx, true)
+	target, acct, stop, err := benchSetup(ctx, c, o.embedded, o.dataDir, "off", "bench", stderr)
 	if err != nil {
 		return err
 	}
-	defer op.Close()
-	acct, err := benchMember(ctx, op, "bench")
-	if err != nil {
-		return err
-	}
+	defer stop()
 	token, signer, identity := acct.Token, acct.Signer, acct.Identity
 
 	fmt.Fprintf(stderr, "signing %d indicators...\n", o.objects)

@@ -90,24 +90,11 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	if o.subscribers <= 0 || o.rate <= 0 || o.duration <= 0 || o.batch <= 0 || o.batch > 1000 || o.conns <= 0 {
 		return errors.New("--subscribers, --rate, --duration and --conns must be positive, --batch 1..1000")
 	}
-	target := *c
-	if o.embedded {
-		hub, stop, err := benchHub(ctx, o.dataDir, "off", stderr)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		target = conn{hub: hub.Addr().String(), caFile: hub.CAFile(), tokenFile: hub.OperatorTokenFile()}
-	}
-	op, err := target.dial(ctx, true)
+	target, acct, stop, err := benchSetup(ctx, c, o.embedded, o.dataDir, "off", "bench fanout", stderr)
 	if err != nil {
 		return err
 	}
-	defer op.Close()
-	acct, err := benchMember(ctx, op, "bench fanout")
-	if err != nil {
-		return err
-	}
+	defer stop()
 	if err := waitMemberKnown(ctx, target, acct.Token); err != nil {
 		return err
 	}

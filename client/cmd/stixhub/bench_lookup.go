@@ -73,24 +73,11 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 	if o.observables < benchObservablesPerIndicator || o.calls <= 0 {
 		return fmt.Errorf("--observables must be at least %d, --calls positive", benchObservablesPerIndicator)
 	}
-	target := *c
-	if o.embedded {
-		hub, stop, err := benchHub(ctx, o.dataDir, "127.0.0.1:0", stderr)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		target = conn{hub: hub.Addr().String(), caFile: hub.CAFile(), tokenFile: hub.OperatorTokenFile()}
-	}
-	op, err := target.dial(ctx, true)
+	target, acct, stop, err := benchSetup(ctx, c, o.embedded, o.dataDir, "127.0.0.1:0", "bench lookup", stderr)
 	if err != nil {
 		return err
 	}
-	defer op.Close()
-	acct, err := benchMember(ctx, op, "bench lookup")
-	if err != nil {
-		return err
-	}
+	defer stop()
 	token, signer, identity := acct.Token, acct.Signer, acct.Identity
 	opts := []client.Option{client.WithToken(token), client.WithSigner(signer)}
 	if target.caFile != "" {

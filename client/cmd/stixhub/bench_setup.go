@@ -66,3 +66,28 @@ func benchMember(ctx context.Context, op *client.Client, name string) (benchAcco
 	}
 	return a, nil
 }
+
+// benchSetup resolves where a benchmark runs (an in-process hub started here
+// when embedded, else the connection's hub) and admits its member through
+// the operator token. stop releases the in-process hub.
+func benchSetup(ctx context.Context, c *conn, embedded bool, dataDir, taxiiAddr, name string, stderr io.Writer) (target conn, acct benchAccount, stop func(), err error) {
+	target, stop = *c, func() {}
+	if embedded {
+		var hub *server.Hub
+		if hub, stop, err = benchHub(ctx, dataDir, taxiiAddr, stderr); err != nil {
+			return target, acct, nil, err
+		}
+		target = conn{hub: hub.Addr().String(), caFile: hub.CAFile(), tokenFile: hub.OperatorTokenFile()}
+	}
+	op, err := target.dial(ctx, true)
+	if err != nil {
+		stop()
+		return target, acct, nil, err
+	}
+	defer op.Close()
+	if acct, err = benchMember(ctx, op, name); err != nil {
+		stop()
+		return target, acct, nil, err
+	}
+	return target, acct, stop, nil
+}
