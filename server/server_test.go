@@ -239,29 +239,8 @@ func TestRepublishIsDuplicateEvenAfterRestart(t *testing.T) {
 	}
 }
 
-// indicator returns a valid indicator object with fresh id, as JSON.
-func indicator(t *testing.T, mod func(map[string]any)) json.RawMessage {
-	t.Helper()
-	o := map[string]any{
-		"type":         "indicator",
-		"spec_version": "2.1",
-		"id":           "indicator--" + uuid.NewString(),
-		"created":      "2024-03-01T10:00:00.000Z",
-		"modified":     "2024-03-01T10:00:00.000Z",
-		"name":         "Lazarus wallet",
-		"pattern":      "[ipv4-addr:value = '198.51.100.7']",
-		"pattern_type": "stix",
-		"valid_from":   "2024-03-01T10:00:00Z",
-	}
-	if mod != nil {
-		mod(o)
-	}
-	b, err := json.Marshal(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// indicator is hubtest.Indicator: a valid indicator, adjusted by mod.
+var indicator = hubtest.Indicator
 
 func TestPublishRejectsBadObjectsAndKeepsTheRest(t *testing.T) {
 	hub := hubtest.Start(t)

@@ -6,6 +6,7 @@ package hubtest
 
 import (
 	"context"
+	"encoding/json"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"io"
@@ -206,4 +207,29 @@ func CheckFor(t testing.TB, timeout, interval time.Duration, fn func() error) {
 		}
 		time.Sleep(interval)
 	}
+}
+
+// Indicator returns a valid, unmarked STIX indicator with a fresh id; mod,
+// if not nil, adjusts its properties before it is encoded.
+func Indicator(t testing.TB, mod func(map[string]any)) json.RawMessage {
+	t.Helper()
+	o := map[string]any{
+		"type":         "indicator",
+		"spec_version": "2.1",
+		"id":           "indicator--" + uuid.NewString(),
+		"created":      "2024-03-01T10:00:00.000Z",
+		"modified":     "2024-03-01T10:00:00.000Z",
+		"name":         "Lazarus wallet",
+		"pattern":      "[ipv4-addr:value = '198.51.100.7']",
+		"pattern_type": "stix",
+		"valid_from":   "2024-03-01T10:00:00Z",
+	}
+	if mod != nil {
+		mod(o)
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -162,29 +162,8 @@ func errorBody(t testing.TB, r resp, status int) {
 	}
 }
 
-// indicator returns an indicator; mod adjusts it.
-func indicator(t testing.TB, mod func(map[string]any)) json.RawMessage {
-	t.Helper()
-	o := map[string]any{
-		"type":         "indicator",
-		"spec_version": "2.1",
-		"id":           "indicator--" + uuid.NewString(),
-		"created":      "2024-03-01T10:00:00.000Z",
-		"modified":     "2024-03-01T10:00:00.000Z",
-		"name":         "Lazarus wallet",
-		"pattern":      "[ipv4-addr:value = '198.51.100.7']",
-		"pattern_type": "stix",
-		"valid_from":   "2024-03-01T10:00:00Z",
-	}
-	if mod != nil {
-		mod(o)
-	}
-	b, err := json.Marshal(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// indicator is hubtest.Indicator: a valid indicator, adjusted by mod.
+var indicator = hubtest.Indicator
 
 func malware(t testing.TB) json.RawMessage {
 	t.Helper()
