@@ -308,6 +308,15 @@ type publisher struct {
 	failures int               // calls or objects retried
 }
 
+// start runs the publisher in the background (batches of 20, 5 ms apart)
+// until the returned stop, which waits for it to finish.
+func (p *publisher) start(ctx context.Context, t *testing.T) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { p.run(ctx, t, 20, 5*time.Millisecond) })
+	return func() { cancel(); wg.Wait() }
+}
+
 func newPublisher(c *client.Client, identity string, signer *sign.Ed25519Signer) *publisher {
 	return &publisher{c: c, identity: identity, signer: signer, acked: map[string]uint64{}}
 }

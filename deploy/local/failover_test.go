@@ -57,9 +57,7 @@ func TestKillNATSNodeWhilePublishing(t *testing.T) {
 		subscribe(ctx, "bank", c.dial(t, bankToken)),
 	}
 	pub := newPublisher(c.dial(t, bankToken, client.WithSigner(signer)), bankID, signer)
-	pubCtx, stopPub := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { pub.run(pubCtx, t, 20, 5*time.Millisecond) })
+	stopPub := pub.start(ctx, t)
 
 	waitAcked(t, pub, 300, 30*time.Second)
 	leader := c.streamLeader(t, 1)
@@ -71,7 +69,6 @@ func TestKillNATSNodeWhilePublishing(t *testing.T) {
 		t.Errorf("stream still led by the killed node %s", leader)
 	}
 	stopPub()
-	wg.Wait()
 
 	acked := pub.snapshot()
 	for _, s := range subs {
@@ -96,9 +93,7 @@ func TestKillHubNode(t *testing.T) {
 		subscribe(ctx, "bank", c.dial(t, bankToken, firstNodeFirst)),
 	}
 	pub := newPublisher(c.dial(t, bankToken, client.WithSigner(signer), firstNodeFirst), bankID, signer)
-	pubCtx, stopPub := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { pub.run(pubCtx, t, 20, 5*time.Millisecond) })
+	stopPub := pub.start(ctx, t)
 
 	waitAcked(t, pub, 300, 30*time.Second)
 	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
@@ -118,7 +113,6 @@ func TestKillHubNode(t *testing.T) {
 		return nil
 	})
 	stopPub()
-	wg.Wait()
 
 	acked := pub.snapshot()
 	for _, s := range subs {
@@ -157,9 +151,7 @@ func TestCrashAndRestartWholeCluster(t *testing.T) {
 		subscribe(ctx, "bank", c.dial(t, bankToken)),
 	}
 	pub := newPublisher(c.dial(t, bankToken, client.WithSigner(signer)), bankID, signer)
-	pubCtx, stopPub := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { pub.run(pubCtx, t, 20, 5*time.Millisecond) })
+	stopPub := pub.start(ctx, t)
 
 	waitAcked(t, pub, 300, 30*time.Second)
 	for _, p := range []string{"hub1.pid", "hub2.pid", "nats/n1.pid", "nats/n2.pid", "nats/n3.pid"} {
@@ -172,7 +164,6 @@ func TestCrashAndRestartWholeCluster(t *testing.T) {
 	t.Logf("up.sh restarted the cluster in %v", time.Since(start).Round(time.Millisecond))
 	waitAcked(t, pub, killedAt+300, 60*time.Second)
 	stopPub()
-	wg.Wait()
 
 	acked := pub.snapshot()
 	subs = append(subs, subscribe(ctx, "new cert subscriber", c.dial(t, certToken)))
