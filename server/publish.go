@@ -172,7 +172,7 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 	return checked{result: res, entry: store.Entry{
 		ID:         obj.ID,
 		VersionKey: obj.VersionKey(),
-		Modified:   obj.ModifiedString(),
+		Modified:   res.Modified, // obj.ModifiedString(), set by checkContent
 		Canonical:  canonical,
 		MemberID:   member.ID,
 		KeyID:      key.ID,
