@@ -66,3 +66,16 @@ func BenchmarkValidJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEffectiveValid is BenchmarkEffective without the validation
+// pass, as the publish path calls it on canonical text.
+func BenchmarkEffectiveValid(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchIndicator)))
+	for b.Loop() {
+		r, err := EffectiveValid(benchIndicator, nil)
+		if err != nil || r.TLP != Amber {
+			b.Fatal(r, err)
+		}
+	}
+}

@@ -131,6 +131,21 @@ func Effective(obj []byte, known Resolver) (*Result, error) {
 	if !jsonscan.Valid(obj) {
 		return nil, errNotJSON
 	}
+	return effective(obj, known)
+}
+
+// EffectiveValid is Effective for text the caller has already checked to be
+// valid JSON, at least as strictly as jsonscan.Valid: the output of
+// sign.Canonicalize, say, on the publish path, which has just validated
+// (RFC 8259 and I-JSON) the text it wrote. It saves the validation pass,
+// about half of Effective's time. On text that is not valid the result is
+// unspecified, though EffectiveValid still neither panics nor loops.
+func EffectiveValid(obj []byte, known Resolver) (*Result, error) {
+	return effective(jsonscan.TrimSpace(obj), known)
+}
+
+// effective is Effective for valid text without surrounding whitespace.
+func effective(obj []byte, known Resolver) (*Result, error) {
 	var refs, granular []byte
 	props := jsonscan.NewObjectIter(obj)
 	for props.Next() {

@@ -267,6 +267,9 @@ func TestEffective(t *testing.T) {
 			if m := got.Max(); m != tt.max {
 				t.Errorf("Max() = %v, want %v", m, tt.max)
 			}
+			if v, err := EffectiveValid(tt.obj, testDefs); err != nil || !reflect.DeepEqual(v, got) {
+				t.Errorf("EffectiveValid = %+v, %v; Effective = %+v", v, err, got)
+			}
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -36,6 +37,12 @@ func FuzzEffective(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := Effective(data, testDefs)
+		// On any text EffectiveValid returns (no panic, no loop); on valid
+		// text, what Effective returns.
+		rv, errv := EffectiveValid(data, testDefs)
+		if jsonscan.Valid(jsonscan.TrimSpace(data)) && (!reflect.DeepEqual(rv, r) || fmt.Sprint(errv) != fmt.Sprint(err)) {
+			t.Fatalf("EffectiveValid = %+v, %v; Effective = %+v, %v", rv, errv, r, err)
+		}
 		if err != nil {
 			if r != nil {
 				t.Fatal("result returned with an error")
