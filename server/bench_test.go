@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/google/uuid"
 
 	"github.com/stixhub/stixhub/client"
 	"github.com/stixhub/stixhub/internal/hubtest"
+	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 	"github.com/stixhub/stixhub/server"
 )
@@ -122,5 +124,25 @@ func BenchmarkCheckObject(b *testing.B) {
 			b.Fatal(e)
 		}
 		i++
+	}
+}
+
+// BenchmarkRefsOf measures the reference extraction of the sharing decision
+// on a canonical indicator.
+func BenchmarkRefsOf(b *testing.B) {
+	raw, err := os.ReadFile("../testdata/stix/bench/indicator.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	canonical, err := sign.Canonicalize(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(canonical)))
+	for b.Loop() {
+		if refs := server.RefsOf(canonical); len(refs) != 1 {
+			b.Fatal(refs)
+		}
 	}
 }

@@ -66,7 +66,7 @@ func tlpName(t marking.TLP) string {
 // groups (named on publish, else the publisher's own) and the recipients,
 // and the ids it references.
 func (h *Hub) sharingFor(member registry.Member, canonical []byte, aud audience) (*stixhubv1.Sharing, *stixhubv1.ObjectError) {
-	eff, err := marking.Effective(canonical, nil)
+	eff, err := marking.EffectiveValid(canonical, nil) // Canonicalize validated it
 	if err != nil {
 		return nil, objectError(codes.InvalidArgument, "markings cannot be resolved", violation("object_marking_refs", err.Error()))
 	}
@@ -82,11 +82,17 @@ func (h *Hub) sharingFor(member registry.Member, canonical []byte, aud audience)
 }
 
 // refsOf lists the identifiers an object references in properties named
-// *_ref and *_refs, at any depth, marking definitions aside (markings are
-// not content). The canonical form has no duplicate names to worry about.
+// *_ref and *_refs, at any depth (up to 16 levels of nesting), marking
+// definitions aside (markings are not content), each once, lowercased, in
+// order of appearance. obj must be valid JSON; the publish path passes the
+// canonical form, which has no duplicate names to worry about.
+//
+// It is one forward scan over the text: names are the strings followed by
+// a colon, the values of *_ref and *_refs properties are read and stepped
+// over, every other value is scanned into. (A recursive walk with iterators
+// read nested values once per enclosing level.)
 func refsOf(obj []byte) []string {
 	var out []string
-	var walk func(v []byte, depth int)
 	add := func(raw []byte) {
 		if s, ok := jsonscan.String(raw); ok && !bytes.HasPrefix(s, []byte("marking-definition--")) && bytes.Contains(s, []byte("--")) {
 			id := strings.ToLower(string(s))
@@ -95,38 +101,55 @@ func refsOf(obj []byte) []string {
 			}
 		}
 	}
-	walk = func(v []byte, depth int) {
-		if depth > 16 {
-			return
+	const maxDepth = 17 // the top-level object is 1
+	depth := 0          // of the innermost array or object around obj[i]
+	for i := 0; i < len(obj); {
+		switch obj[i] {
+		case '{', '[':
+			depth++
+			i++
+			continue
+		case '}', ']':
+			depth--
+			i++
+			continue
+		case '"':
+		default: // numbers, literals, separators, whitespace
+			i++
+			continue
 		}
-		if len(v) == 0 {
-			return
+		end := jsonscan.SkipString(obj, i)
+		if end < 0 {
+			return out
 		}
-		switch v[0] {
-		case '{':
-			it := jsonscan.NewObjectIter(v)
-			for it.Next() {
-				name, _ := jsonscan.String(it.Name()) // the raw name is quoted
-				switch {
-				case bytes.HasSuffix(name, []byte("_ref")):
-					add(it.Value())
-				case bytes.HasSuffix(name, []byte("_refs")):
-					arr := jsonscan.NewArrayIter(it.Value())
-					for arr.Next() {
-						add(arr.Value())
-					}
-				default:
-					walk(it.Value(), depth+1)
-				}
+		colon := jsonscan.SkipSpace(obj, end)
+		if colon >= len(obj) || obj[colon] != ':' || depth > maxDepth {
+			i = end // a string value, or a name too deep to look at
+			continue
+		}
+		name := obj[i+1 : end-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			name, _ = jsonscan.String(obj[i:end])
+		}
+		ref, refs := bytes.HasSuffix(name, []byte("_ref")), bytes.HasSuffix(name, []byte("_refs"))
+		i = jsonscan.SkipSpace(obj, colon+1)
+		if !ref && !refs {
+			continue // scan into the value
+		}
+		vend := jsonscan.SkipValue(obj, i)
+		if vend < 0 {
+			return out
+		}
+		if ref {
+			add(obj[i:vend])
+		} else {
+			arr := jsonscan.NewArrayIter(obj[i:vend])
+			for arr.Next() {
+				add(arr.Value())
 			}
-		case '[':
-			it := jsonscan.NewArrayIter(v)
-			for it.Next() {
-				walk(it.Value(), depth+1)
-			}
 		}
+		i = vend
 	}
-	walk(obj, 0)
 	return out
 }
 
