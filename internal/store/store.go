@@ -38,7 +38,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -508,8 +510,9 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 	start := time.Now()
 	var prevID string
 	futures := make([]jetstream.PubAckFuture, 0, len(writes))
+	var enc groupEncoding
 	for i, w := range writes {
-		msg, err := s.message(w, receiptOf(receipts, leafOf[i]))
+		msg, err := s.message(w, receiptOf(receipts, leafOf[i]), &enc)
 		if err != nil {
 			s.cfg.Logger.Error("encode stored object", "id", w.e.ID, "err", err)
 			break
@@ -622,29 +625,63 @@ func receiptOf(receipts []*stixhubv1.Receipt, leaf int) *stixhubv1.Receipt {
 // message encodes one planned write as a stream message guarded to land at
 // its planned sequence. Objects go to <prefix>.<type> with the index headers;
 // revocation events to <prefix>._key-revoked (no STIX type has an
-// underscore), without them.
-func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt) (*nats.Msg, error) {
-	rec := &stixhubv1.StoredObject{KeyRevocation: w.e.Revocation}
-	msg := &nats.Msg{Subject: s.cfg.SubjectPrefix + "." + RevocationSubjectToken, Header: nats.Header{}}
-	if w.e.Revocation == nil {
+// underscore), without them. enc carries what consecutive messages of a
+// group usually share.
+func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt, enc *groupEncoding) (*nats.Msg, error) {
+	// Room for the index headers, the sequence guard and the message-id
+	// chain (see write) without the map growing.
+	msg := &nats.Msg{Header: make(nats.Header, 7)}
+	var rec *stixhubv1.StoredObject
+	if w.e.Revocation != nil {
+		rec = &stixhubv1.StoredObject{KeyRevocation: w.e.Revocation}
+		msg.Subject = s.cfg.SubjectPrefix + "." + RevocationSubjectToken
+	} else {
 		rec = &stixhubv1.StoredObject{
 			Object:   &stixhubv1.SignedObject{Object: w.e.Canonical, KeyId: w.e.KeyID, Signature: w.e.Signature},
 			MemberId: w.e.MemberID,
 			Receipt:  rcpt,
 			Sharing:  w.e.Sharing,
 		}
-		msg.Subject = typeSubject(s.cfg.SubjectPrefix, w.e.ID)
+		msg.Subject = enc.subject(s.cfg.SubjectPrefix, w.e.ID)
 		msg.Header[HeaderID] = []string{w.e.ID}
 		msg.Header[HeaderVersion] = []string{w.e.VersionKey}
 		msg.Header[HeaderMember] = []string{w.e.MemberID}
 		if w.e.Sharing != nil {
-			msg.Header[HeaderSharing] = []string{encodeSharing(w.e.Sharing)}
+			msg.Header[HeaderSharing] = []string{enc.sharing(w.e.Sharing)}
 		}
 	}
 	msg.Header[jetstream.ExpectedLastSeqHeader] = []string{strconv.FormatUint(w.seq-1, 10)}
 	data, err := proto.Marshal(rec)
 	msg.Data = data
 	return msg, err
+}
+
+// groupEncoding remembers the subject and sharing header of the last
+// message of a group: the objects of one publish request usually have the
+// same type and the same audience, and the header leaves out the references,
+// the only part of a Sharing that differs between them.
+type groupEncoding struct {
+	typ, subj  string
+	sh         *stixhubv1.Sharing
+	sharingHdr string
+}
+
+// subject returns typeSubject(prefix, id).
+func (g *groupEncoding) subject(prefix, id string) string {
+	typ, _, _ := strings.Cut(id, "--")
+	if g.subj == "" || typ != g.typ {
+		g.typ, g.subj = typ, typeSubject(prefix, id)
+	}
+	return g.subj
+}
+
+// sharing returns encodeSharing(sh).
+func (g *groupEncoding) sharing(sh *stixhubv1.Sharing) string {
+	if p := g.sh; p == nil || p.GetTlp() != sh.GetTlp() || p.GetDefaultTlp() != sh.GetDefaultTlp() ||
+		!slices.Equal(p.GetGroups(), sh.GetGroups()) || !slices.Equal(p.GetRecipients(), sh.GetRecipients()) {
+		g.sh, g.sharingHdr = sh, encodeSharing(sh)
+	}
+	return g.sharingHdr
 }
 
 // resync replays into the index whatever the stream holds beyond it: other
