@@ -101,10 +101,11 @@ func BenchmarkCheckContent(b *testing.B) {
 	hub := hubtest.Start(b)
 	m := hub.AddMember(b, "Bank A")
 	objs := benchIndicators(b, m, 256)
+	check, _ := hub.Checks(m.ID)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if e := hub.CheckContent(m.ID, objs[i%len(objs)].GetObject()); e != nil {
+		if e := check(objs[i%len(objs)].GetObject()); e != nil {
 			b.Fatal(e)
 		}
 		i++
@@ -117,10 +118,11 @@ func BenchmarkCheckObject(b *testing.B) {
 	hub := hubtest.Start(b)
 	m := hub.AddMember(b, "Bank A")
 	objs := benchIndicators(b, m, 256)
+	_, check := hub.Checks(m.ID)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if e := hub.CheckObject(m.ID, objs[i%len(objs)]); e != nil {
+		if e := check(objs[i%len(objs)]); e != nil {
 			b.Fatal(e)
 		}
 		i++

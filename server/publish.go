@@ -67,7 +67,7 @@ func (s *hubService) Publish(ctx context.Context, req *stixhubv1.PublishRequest)
 	if err := h.validateAudience(req.GetGroups(), req.GetRecipients()); err != nil {
 		return nil, err
 	}
-	aud := audience{groups: req.GetGroups(), recipients: req.GetRecipients()}
+	aud := h.audienceOf(member, req.GetGroups(), req.GetRecipients())
 	objs := req.GetObjects()
 	checks := make([]checked, len(objs))
 	now := time.Now()

@@ -21,6 +21,18 @@ type audience struct {
 	recipients []string
 }
 
+// audienceOf resolves, once for a whole publish request, the audience its
+// objects share: the groups and recipients it names (copied out of the
+// request), and the publisher's own groups when it names none. The objects'
+// Sharing records share these slices, which nothing modifies.
+func (h *Hub) audienceOf(member registry.Member, groups, recipients []string) audience {
+	aud := audience{groups: slices.Clone(groups), recipients: slices.Clone(recipients)}
+	if len(aud.groups) == 0 {
+		aud.groups = h.registry.GroupsOf(member.ID)
+	}
+	return aud
+}
+
 // validateAudience checks the groups and recipients a publisher names.
 func (h *Hub) validateAudience(groups, recipients []string) error {
 	var vs []*stixhubv1.FieldViolation
@@ -70,12 +82,11 @@ func (h *Hub) sharingFor(member registry.Member, canonical []byte, aud audience)
 	if err != nil {
 		return nil, objectError(codes.InvalidArgument, "markings cannot be resolved", violation("object_marking_refs", err.Error()))
 	}
-	sh := &stixhubv1.Sharing{Tlp: tlpName(eff.Max()), Recipients: slices.Clone(aud.recipients), Refs: refsOf(canonical)}
+	sh := &stixhubv1.Sharing{Tlp: tlpName(eff.Max()), Groups: aud.groups, Recipients: aud.recipients, Refs: refsOf(canonical)}
 	if sh.Tlp == "" {
 		sh.Tlp, sh.DefaultTlp = h.cfg.DefaultTLP, true
 	}
-	sh.Groups = slices.Clone(aud.groups)
-	if len(sh.Groups) == 0 {
+	if len(sh.Groups) == 0 { // an audience not from audienceOf
 		sh.Groups = h.registry.GroupsOf(member.ID)
 	}
 	return sh, nil
