@@ -185,14 +185,23 @@ func (h *Hub) checkObject(member registry.Member, o *stixhubv1.SignedObject, now
 // hub-attested: decode and validate, canonical form, created_by_ref. It
 // fills res.ObjectId and res.Modified once the object could be read.
 func (h *Hub) checkContent(member registry.Member, raw []byte, res *stixhubv1.PublishResult, aud audience) (*stix.Object, []byte, *stixhubv1.Sharing, *stixhubv1.ObjectError) {
-	obj, err := stix.ParseWithOptions(raw, h.types.ParseOptions())
+	// Canonicalize first: what it accepts is valid JSON (it checks RFC 8259
+	// syntax, UTF-8 and I-JSON while writing the canonical form), so Parse
+	// can skip its own JSON pass. The STIX verdict still comes first, as
+	// before: on text Canonicalize refuses, Parse validates it all and
+	// reports the problem its own way.
+	canonical, cerr := sign.Canonicalize(raw)
+	parse := stix.ParseWithOptions
+	if cerr == nil {
+		parse = stix.ParseValidWithOptions
+	}
+	obj, err := parse(raw, h.types.ParseOptions())
 	if err != nil {
 		return nil, nil, nil, stixRejection(err)
 	}
 	res.ObjectId, res.Modified = obj.ID, obj.ModifiedString()
-	canonical, err := sign.Canonicalize(raw)
-	if err != nil {
-		return nil, nil, nil, objectError(codes.InvalidArgument, "object cannot be canonicalized (RFC 8785)", violation("object", err.Error()))
+	if cerr != nil {
+		return nil, nil, nil, objectError(codes.InvalidArgument, "object cannot be canonicalized (RFC 8785)", violation("object", cerr.Error()))
 	}
 	if obj.CreatedByRef != "" && !strings.EqualFold(obj.CreatedByRef, member.Identity) {
 		return nil, nil, nil, objectError(codes.PermissionDenied, "created_by_ref names another identity",

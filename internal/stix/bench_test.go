@@ -26,6 +26,18 @@ func BenchmarkParseIndicator(b *testing.B) {
 	}
 }
 
+// BenchmarkParseValidIndicator is BenchmarkParseIndicator for text known
+// to be valid, as the publish path parses after canonicalizing.
+func BenchmarkParseValidIndicator(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchIndicator)))
+	for b.Loop() {
+		if _, err := ParseValidWithOptions(benchIndicator, ParseOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkDecodeMapBaseline is the reference Parse is measured against:
 // decoding the same indicator into a map with encoding/json, which alone
 // does no validation and cannot see duplicate names.

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -72,6 +74,13 @@ func FuzzParse(f *testing.F) {
 		std := json.Valid(trimmed) && utf8.Valid(trimmed)
 		if got := jsonscan.Valid(trimmed); got != std {
 			t.Fatalf("jsonscan.Valid = %v, json.Valid && utf8.Valid = %v", got, std)
+		}
+
+		// On valid text, ParseValidWithOptions decides as ParseWithOptions
+		// does; on any text it returns.
+		objValid, errValid := ParseValidWithOptions(data, fuzzOptions)
+		if std && (!reflect.DeepEqual(objValid, objWith) || fmt.Sprint(errValid) != fmt.Sprint(errWith)) {
+			t.Fatalf("ParseValidWithOptions = %+v, %v; ParseWithOptions = %+v, %v", objValid, errValid, objWith, errWith)
 		}
 
 		if err != nil {
