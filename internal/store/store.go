@@ -315,9 +315,11 @@ func (s *Store) Append(ctx context.Context, entries []Entry) ([]Result, error) {
 	}
 	var wg sync.WaitGroup
 	wg.Add(len(entries))
+	backing := make([]item, len(entries)) // one allocation, not one per entry
 	items := make([]*item, len(entries))
 	for i := range entries {
-		items[i] = &item{e: &entries[i], res: &results[i], wg: &wg}
+		backing[i] = item{e: &entries[i], res: &results[i], wg: &wg}
+		items[i] = &backing[i]
 	}
 	s.mu.RLock()
 	if s.closed {
