@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"io"
+	"log/slog"
 	"runtime"
 	"strconv"
 	"sync"
@@ -86,7 +88,7 @@ func BenchmarkIngestFloor(b *testing.B) {
 				}
 			case "store":
 				hub, _ := sign.GenerateEd25519()
-				st, err := Open(ctx, br.JS, Config{Signer: hub, Exclusive: true})
+				st, err := Open(ctx, br.JS, Config{Signer: hub, Exclusive: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 				if err != nil {
 					b.Fatal(err)
 				}
