@@ -19,6 +19,7 @@ import (
 
 	"github.com/stixhub/stixhub/internal/broker"
 	"github.com/stixhub/stixhub/internal/sign"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
 // BenchmarkIngestFloor measures, in one run, what bounds `stixhub bench
@@ -94,13 +95,14 @@ func BenchmarkIngestFloor(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer st.Close()
+				entries := make([]Entry, objects) // built before the clock starts
+				for i := range entries {
+					entries[i] = entry(fmt.Sprintf("indicator--%08d-17d4-4cbf-938f-98ee46b3cd3f", i), "member--4e2b8a8c-8d3d-4a4c-9b1e-1f0c3f6d8a21", 0)
+					entries[i].Canonical, entries[i].Signature = msgs[i], sigs[i]
+					entries[i].Sharing = &stixhubv1.Sharing{Tlp: "amber", Groups: []string{"members"}, Refs: []string{"identity--f431f809-377b-45e0-aa1c-6a4751cae5ff"}}
+				}
 				appendBatch = func(first int) error {
-					es := make([]Entry, batch)
-					for i := range es {
-						es[i] = entry(fmt.Sprintf("indicator--%08d-17d4-4cbf-938f-98ee46b3cd3f", first+i), "member--a", 0)
-						es[i].Canonical, es[i].Signature = msgs[first+i], sigs[first+i]
-					}
-					rs, err := st.Append(ctx, es)
+					rs, err := st.Append(ctx, entries[first:first+batch])
 					if err == nil && rs[0].Outcome != Accepted {
 						err = rs[0].Err
 					}
