@@ -173,6 +173,16 @@ type trackedStream struct {
 	sub *subscription
 }
 
+// sendWire sends an encoded SubscribeResponse whose last delivery is at
+// cursor.
+func (t trackedStream) sendWire(w wireMessage, cursor uint64) error {
+	if err := t.SendMsg(w); err != nil {
+		return err
+	}
+	t.sub.cursor.Store(cursor)
+	return nil
+}
+
 func (t trackedStream) Send(r *stixhubv1.SubscribeResponse) error {
 	if err := t.HubService_SubscribeServer.Send(r); err != nil {
 		return err
@@ -188,7 +198,7 @@ func (t trackedStream) Send(r *stixhubv1.SubscribeResponse) error {
 
 // trackSubscription registers a Subscribe stream for the lag metric; call
 // the returned function when it ends.
-func (h *Hub) trackSubscription(member string, stream stixhubv1.HubService_SubscribeServer) (stixhubv1.HubService_SubscribeServer, func()) {
+func (h *Hub) trackSubscription(member string, stream stixhubv1.HubService_SubscribeServer) (trackedStream, func()) {
 	sub, done := h.metrics.subs.add(member)
 	return trackedStream{HubService_SubscribeServer: stream, sub: sub}, done
 }

@@ -53,7 +53,7 @@ func (h *Hub) tailScreen(ctx context.Context) {
 	defer close(h.screenDone)
 	delay := 100 * time.Millisecond
 	for {
-		err := h.store.Subscribe(ctx, store.SubscribeOptions{AfterCursor: h.screen.Position()},
+		err := h.feed.Subscribe(ctx, store.SubscribeOptions{AfterCursor: h.screen.Position()},
 			func() error { return nil }, h.indexDelivery)
 		if ctx.Err() != nil || errors.Is(err, store.ErrClosed) {
 			return

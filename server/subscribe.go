@@ -3,11 +3,17 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/stixhub/stixhub/internal/auth"
+	"github.com/stixhub/stixhub/internal/fanout"
 	"github.com/stixhub/stixhub/internal/store"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
@@ -21,7 +27,7 @@ func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1
 		return err
 	}
 	p, _ := auth.FromContext(stream.Context())
-	stream, untrack := h.trackSubscription(p.MemberID, stream)
+	tracked, untrack := h.trackSubscription(p.MemberID, stream)
 	defer untrack()
 	ctx, cancel := context.WithCancelCause(stream.Context())
 	defer cancel(nil)
@@ -35,7 +41,7 @@ func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1
 
 	h.log.InfoContext(ctx, "subscribe", "member", p.MemberID, "after_cursor", req.GetAfterCursor(),
 		"from_now", req.GetFromNow(), "types", req.GetTypes())
-	sent, err := h.subscribe(ctx, p.MemberID, req, stream)
+	sent, err := h.subscribe(ctx, p.MemberID, req, tracked)
 	h.log.InfoContext(ctx, "subscribe ended", "member", p.MemberID, "delivered", sent)
 	switch {
 	case errors.Is(context.Cause(ctx), errSuspended):
@@ -57,7 +63,7 @@ func (s *hubService) Subscribe(req *stixhubv1.SubscribeRequest, stream stixhubv1
 }
 
 // subscribe resolves the start, confirms it to the client and streams.
-func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.SubscribeRequest, stream stixhubv1.HubService_SubscribeServer) (sent uint64, err error) {
+func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.SubscribeRequest, stream trackedStream) (sent uint64, err error) {
 	after := req.GetAfterCursor()
 	if req.GetFromNow() {
 		if after, err = h.store.LastCursor(ctx); err != nil {
@@ -65,21 +71,111 @@ func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.Subsc
 		}
 	}
 	started := &stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Started{Started: &stixhubv1.Started{AfterCursor: after}}}
-	err = h.store.Subscribe(ctx, store.SubscribeOptions{AfterCursor: after, Types: req.GetTypes()},
-		func() error { return stream.Send(started) },
-		func(d *stixhubv1.Delivery) error {
-			if d.GetObject() != nil && !h.mayRead(reader, d.GetMemberId(), d.GetSharing()) {
-				return nil // not for this member: the stream goes on past it
+	opts := store.SubscribeOptions{AfterCursor: after, Types: req.GetTypes()}
+	if req.GetMaxBatch() <= 1 {
+		err = h.feed.Subscribe(ctx, opts, func() error { return stream.Send(started) },
+			func(d *stixhubv1.Delivery) error {
+				if d.GetObject() != nil && !h.mayRead(reader, d.GetMemberId(), d.GetSharing()) {
+					return nil // not for this member: the stream goes on past it
+				}
+				sent++
+				return stream.Send(&stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Delivery{Delivery: h.deliveryFor(d)}})
+			})
+		return sent, err
+	}
+	b := batcher{max: int(req.GetMaxBatch())}
+	err = h.feed.SubscribeBatches(ctx, opts, func() error { return stream.Send(started) },
+		func(msgs []*fanout.Message) error {
+			for _, m := range msgs {
+				d := m.Delivery
+				if d.GetObject() != nil && !h.mayRead(reader, d.GetMemberId(), d.GetSharing()) {
+					continue
+				}
+				var wire []byte
+				var err error
+				if h.suspect(d) {
+					wire, err = proto.Marshal(h.deliveryFor(d)) // this reader's copy says so
+				} else {
+					wire, err = m.Wire(h.encodeDelivery)
+				}
+				if err != nil {
+					return fmt.Errorf("encode delivery at cursor %d: %w", d.GetCursor(), err)
+				}
+				sent++
+				if b.add(wire, d.GetCursor()) {
+					if err := b.flush(stream); err != nil {
+						return err
+					}
+				}
 			}
-			sent++
-			d.Suspect = h.suspect(d)
-			if sh := d.GetSharing(); len(sh.GetRefs()) > 0 {
-				// The reader has the references in the object itself.
-				d.Sharing = &stixhubv1.Sharing{Tlp: sh.GetTlp(), DefaultTlp: sh.GetDefaultTlp(), Groups: sh.GetGroups(), Recipients: sh.GetRecipients()}
-			}
-			return stream.Send(&stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Delivery{Delivery: d}})
+			return b.flush(stream)
 		})
 	return sent, err
+}
+
+// encodeDelivery is the wire form of a delivery, the same for every reader
+// (suspect deliveries, the exception, are encoded per reader).
+func (h *Hub) encodeDelivery(d *stixhubv1.Delivery) ([]byte, error) {
+	return proto.Marshal(h.deliveryFor(d))
+}
+
+// maxDeliveryBatch is the most deliveries one message may carry, and
+// maxBatchBytes the size a batch is sent at, whatever the count.
+const (
+	maxDeliveryBatch = 1000
+	maxBatchBytes    = 1 << 20
+)
+
+// batcher builds SubscribeResponse{batch} messages from encoded deliveries:
+// the repeated field is written as the encoded deliveries one after another,
+// so no delivery is encoded again.
+type batcher struct {
+	max    int
+	n      int
+	inner  []byte // DeliveryBatch: field 1 repeated
+	cursor uint64 // last in the batch
+}
+
+// add appends one encoded delivery and reports whether the batch is full.
+func (b *batcher) add(wire []byte, cursor uint64) bool {
+	b.inner = protowire.AppendTag(b.inner, 1, protowire.BytesType)
+	b.inner = protowire.AppendBytes(b.inner, wire)
+	b.n++
+	b.cursor = cursor
+	return b.n >= b.max || len(b.inner) >= maxBatchBytes
+}
+
+// flush sends what the batch holds, if anything.
+func (b *batcher) flush(stream trackedStream) error {
+	if b.n == 0 {
+		return nil
+	}
+	pool := mem.DefaultBufferPool()
+	size := protowire.SizeTag(3) + protowire.SizeBytes(len(b.inner))
+	p := pool.Get(size)
+	msg := protowire.AppendTag((*p)[:0], 3, protowire.BytesType) // SubscribeResponse.batch
+	*p = protowire.AppendBytes(msg, b.inner)
+	b.n, b.inner = 0, b.inner[:0]
+	return stream.sendWire(wireMessage{buf: mem.NewBuffer(p, pool)}, b.cursor)
+}
+
+// deliveryFor is what a subscriber gets of a stored message, which other
+// readers share and so is not modified.
+func (h *Hub) deliveryFor(d *stixhubv1.Delivery) *stixhubv1.Delivery {
+	suspect := h.suspect(d)
+	sh := d.GetSharing()
+	if !suspect && len(sh.GetRefs()) == 0 {
+		return d
+	}
+	out := &stixhubv1.Delivery{
+		Cursor: d.GetCursor(), MemberId: d.GetMemberId(), Object: d.GetObject(), Receipt: d.GetReceipt(),
+		KeyRevocation: d.GetKeyRevocation(), Sharing: sh, Suspect: suspect,
+	}
+	if len(sh.GetRefs()) > 0 {
+		// The reader has the references in the object itself.
+		out.Sharing = &stixhubv1.Sharing{Tlp: sh.GetTlp(), DefaultTlp: sh.GetDefaultTlp(), Groups: sh.GetGroups(), Recipients: sh.GetRecipients()}
+	}
+	return out
 }
 
 // suspect reports whether a delivered object's key was revoked as

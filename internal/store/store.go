@@ -116,6 +116,13 @@ type Config struct {
 	// appender's acknowledgements queue behind thousands of deliveries.
 	// Default: the writer's handle.
 	SubscribeJS jetstream.JetStream
+	// OnStored, when set, is called by the appender with each group's
+	// stored messages, in cursor order, once JetStream acknowledged them and
+	// before their publishers hear so. It runs on the appender's goroutine:
+	// it must be quick and must not modify what it is given. An exclusive
+	// store uses it to feed subscriptions without reading its own stream
+	// back.
+	OnStored func([]Stored)
 	// Signer signs receipt tree heads. Required.
 	Signer receipt.Signer
 	// Logger is for operational events. Default slog.Default().
@@ -169,6 +176,14 @@ type Entry struct {
 	// Revocation, when set, makes this entry a key revocation event instead
 	// of an object: every other field is ignored, and it is always stored.
 	Revocation *stixhubv1.KeyRevocation
+}
+
+// Stored is one stream message as subscribers see it.
+type Stored struct {
+	// Type is the STIX type of the object, or RevocationSubjectToken.
+	Type string
+	// Delivery is the message; shared, so read-only.
+	Delivery *stixhubv1.Delivery
 }
 
 // Outcome is what Append did with one entry.
@@ -508,8 +523,9 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 	start := time.Now()
 	var prevID string
 	futures := make([]jetstream.PubAckFuture, 0, len(writes))
+	recs := make([]*stixhubv1.StoredObject, 0, len(writes))
 	for i, w := range writes {
-		msg, err := s.message(w, receiptOf(receipts, leafOf[i]))
+		msg, rec, err := s.message(w, receiptOf(receipts, leafOf[i]))
 		if err != nil {
 			s.cfg.Logger.Error("encode stored object", "id", w.e.ID, "err", err)
 			break
@@ -540,6 +556,7 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			break
 		}
 		futures = append(futures, f)
+		recs = append(recs, rec)
 	}
 
 	// One deadline for the whole group. A context, not a timer: once it
@@ -550,6 +567,12 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 	defer cancelAcks()
 	var maxSeq uint64
 	anyFailed, outOfPlan := false, 0
+	var stored []Stored
+	type ok struct {
+		i   int
+		seq uint64
+	}
+	var accepted []ok // writes stored, finished once OnStored has them
 	for i, w := range writes {
 		if i >= len(futures) {
 			failed = append(failed, w.item)
@@ -571,7 +594,10 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			} else {
 				s.idx.observe(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence, w.e.Sharing)
 			}
-			s.finish(w.item, Result{Outcome: Accepted, Cursor: ack.Sequence, Receipt: receiptOf(receipts, leafOf[i])})
+			accepted = append(accepted, ok{i, ack.Sequence})
+			if s.cfg.OnStored != nil {
+				stored = append(stored, storedOf(w.e, ack.Sequence, recs[i]))
+			}
 			maxSeq = max(maxSeq, ack.Sequence)
 		case err := <-futures[i].Err():
 			var apiErr *jetstream.APIError
@@ -587,6 +613,12 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			transient = true
 			anyFailed = true
 		}
+	}
+	if len(stored) > 0 {
+		s.cfg.OnStored(stored)
+	}
+	for _, a := range accepted {
+		s.finish(writes[a.i].item, Result{Outcome: Accepted, Cursor: a.seq, Receipt: receiptOf(receipts, leafOf[a.i])})
 	}
 	if len(failed) == 0 {
 		s.next = maxSeq + 1
@@ -623,7 +655,7 @@ func receiptOf(receipts []*stixhubv1.Receipt, leaf int) *stixhubv1.Receipt {
 // its planned sequence. Objects go to <prefix>.<type> with the index headers;
 // revocation events to <prefix>._key-revoked (no STIX type has an
 // underscore), without them.
-func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt) (*nats.Msg, error) {
+func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt) (*nats.Msg, *stixhubv1.StoredObject, error) {
 	rec := &stixhubv1.StoredObject{KeyRevocation: w.e.Revocation}
 	msg := &nats.Msg{Subject: s.cfg.SubjectPrefix + "." + RevocationSubjectToken, Header: nats.Header{}}
 	if w.e.Revocation == nil {
@@ -644,7 +676,7 @@ func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt) (*nats.Msg, err
 	msg.Header[jetstream.ExpectedLastSeqHeader] = []string{strconv.FormatUint(w.seq-1, 10)}
 	data, err := proto.Marshal(rec)
 	msg.Data = data
-	return msg, err
+	return msg, rec, err
 }
 
 // resync replays into the index whatever the stream holds beyond it: other
