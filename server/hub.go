@@ -145,10 +145,12 @@ type Hub struct {
 	registry *registry.Registry
 	store    *store.Store
 	feed     *fanout.Feed // what the node's readers get the stream from
-	hubKey   receiptSigner
-	vault    vaultClient
-	health   *health.Server
-	access   *access.Decider
+
+	wireBuffers bufferPool // batch messages of subscriptions
+	hubKey      receiptSigner
+	vault       vaultClient
+	health      *health.Server
+	access      *access.Decider
 
 	types      *extdef.Types // object types defined by extension-definitions
 	screen     *screen.Index // observable index for Lookup, fed by the stream

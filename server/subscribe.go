@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -83,7 +84,7 @@ func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.Subsc
 			})
 		return sent, err
 	}
-	b := batcher{max: int(req.GetMaxBatch())}
+	b := batcher{max: int(req.GetMaxBatch()), pool: &h.wireBuffers}
 	err = h.feed.SubscribeBatches(ctx, opts, func() error { return stream.Send(started) },
 		func(msgs []*fanout.Message) error {
 			for _, m := range msgs {
@@ -102,10 +103,8 @@ func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.Subsc
 					return fmt.Errorf("encode delivery at cursor %d: %w", d.GetCursor(), err)
 				}
 				sent++
-				if b.add(wire, d.GetCursor()) {
-					if err := b.flush(stream); err != nil {
-						return err
-					}
+				if err := b.add(stream, wire, d.GetCursor()); err != nil {
+					return err
 				}
 			}
 			return b.flush(stream)
@@ -119,30 +118,42 @@ func (h *Hub) encodeDelivery(d *stixhubv1.Delivery) ([]byte, error) {
 	return proto.Marshal(h.deliveryFor(d))
 }
 
-// maxDeliveryBatch is the most deliveries one message may carry, and
-// maxBatchBytes the size a batch is sent at, whatever the count.
-const (
-	maxDeliveryBatch = 1000
-	maxBatchBytes    = 1 << 20
-)
+// maxDeliveryBatch is the most deliveries one message may carry.
+const maxDeliveryBatch = 1000
+
+// maxBatchBytes caps a batch message's size whatever the count: up to
+// 32 KiB, gRPC's receive buffers come from its 32 KiB pool tier, beyond
+// that from the 1 MiB one, which it clears before each use.
+const maxBatchBytes = 32<<10 - 16
 
 // batcher builds SubscribeResponse{batch} messages from encoded deliveries:
 // the repeated field is written as the encoded deliveries one after another,
 // so no delivery is encoded again.
 type batcher struct {
 	max    int
+	pool   *bufferPool
 	n      int
 	inner  []byte // DeliveryBatch: field 1 repeated
 	cursor uint64 // last in the batch
 }
 
-// add appends one encoded delivery and reports whether the batch is full.
-func (b *batcher) add(wire []byte, cursor uint64) bool {
+// add appends one encoded delivery, sending the batch first if the delivery
+// would make it too large, and after if it is then full.
+func (b *batcher) add(stream trackedStream, wire []byte, cursor uint64) error {
+	size := protowire.SizeTag(1) + protowire.SizeBytes(len(wire))
+	if b.n > 0 && len(b.inner)+size > maxBatchBytes {
+		if err := b.flush(stream); err != nil {
+			return err
+		}
+	}
 	b.inner = protowire.AppendTag(b.inner, 1, protowire.BytesType)
 	b.inner = protowire.AppendBytes(b.inner, wire)
 	b.n++
 	b.cursor = cursor
-	return b.n >= b.max || len(b.inner) >= maxBatchBytes
+	if b.n >= b.max {
+		return b.flush(stream)
+	}
+	return nil
 }
 
 // flush sends what the batch holds, if anything.
@@ -150,14 +161,29 @@ func (b *batcher) flush(stream trackedStream) error {
 	if b.n == 0 {
 		return nil
 	}
-	pool := mem.DefaultBufferPool()
 	size := protowire.SizeTag(3) + protowire.SizeBytes(len(b.inner))
-	p := pool.Get(size)
+	p := b.pool.Get(size)
 	msg := protowire.AppendTag((*p)[:0], 3, protowire.BytesType) // SubscribeResponse.batch
 	*p = protowire.AppendBytes(msg, b.inner)
 	b.n, b.inner = 0, b.inner[:0]
-	return stream.sendWire(wireMessage{buf: mem.NewBuffer(p, pool)}, b.cursor)
+	return stream.sendWire(wireMessage{buf: mem.NewBuffer(p, b.pool)}, b.cursor)
 }
+
+// bufferPool holds the buffers of batch messages, returned by gRPC once
+// written. Unlike gRPC's own pool it does not clear them: every byte up to
+// the length is written before use.
+type bufferPool struct{ pool sync.Pool }
+
+func (p *bufferPool) Get(n int) *[]byte {
+	if b, ok := p.pool.Get().(*[]byte); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]byte, n, max(n, 32<<10))
+	return &b
+}
+
+func (p *bufferPool) Put(b *[]byte) { p.pool.Put(b) }
 
 // deliveryFor is what a subscriber gets of a stored message, which other
 // readers share and so is not modified.

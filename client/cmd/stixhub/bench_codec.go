@@ -33,9 +33,10 @@ func (c cursorCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if !ok {
 		return c.proto.Unmarshal(data, v)
 	}
-	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
-	defer buf.Free()
-	return readCursors(buf.ReadOnlyData(), resp)
+	if len(data) == 1 {
+		return readCursors(data[0].ReadOnlyData(), resp)
+	}
+	return readCursors(data.Materialize(), resp)
 }
 
 // readCursors fills resp from a SubscribeResponse's wire form, keeping only
