@@ -117,6 +117,7 @@ func DefaultConfig(dataDir string) Config {
 		TAXIIAddr:       "127.0.0.1:7701",
 		Replicas:        1,
 		MaxBatch:        1000,
+		FeedCapacity:    fanout.DefaultCapacity,
 		MaxObjectBytes:  1 << 20,
 		MaxMessageBytes: 64 << 20,
 		ShutdownTimeout: 15 * time.Second,

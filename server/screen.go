@@ -12,7 +12,7 @@ import (
 )
 
 // The screening index is derived state (DESIGN.md): each node builds it from
-// the stream on start, then follows the stream with its own consumer, so it
+// the stream on start, then follows the node's feed (internal/fanout), so it
 // sees what every node accepts. The same tail teaches the node the object
 // types of the extension-definitions members publish.
 

@@ -1,6 +1,7 @@
 // Package store is the hub's durable record of accepted objects: one
 // JetStream stream, the single source of truth, written by a group-commit
-// appender and read by per-subscriber consumers.
+// appender. Readers get it through internal/fanout, which holds the newest
+// messages in memory and replays older ones with Replay.
 //
 // Each accepted object version is one stream message on the subject
 // <prefix>.<type>, holding a stixhubv1.StoredObject, with headers naming the

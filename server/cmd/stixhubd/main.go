@@ -69,6 +69,7 @@ func run(args []string) error {
 	fs.BoolVar(&cfg.SyncAlways, "sync-always", false, "fsync every JetStream write before acknowledging (slower; survives power loss)")
 	fs.IntVar(&cfg.Replicas, "replicas", d.Replicas, "JetStream replicas for the stream and registry (3 on a cluster)")
 	fs.IntVar(&cfg.MaxBatch, "max-batch", d.MaxBatch, "most objects per Publish call")
+	fs.IntVar(&cfg.FeedCapacity, "feed-capacity", d.FeedCapacity, "newest stream messages each node holds in memory for subscriptions and indexes (about 2 KB each); readers further behind replay the stream")
 	fs.IntVar(&cfg.MaxObjectBytes, "max-object-bytes", d.MaxObjectBytes, "largest STIX object accepted, in bytes")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus /metrics, /healthz and /readyz over HTTP on this address, e.g. 127.0.0.1:7702 (default: off)")
 	fs.DurationVar(&startTimeout, "start-timeout", 2*time.Minute, "with --nats-url: how long to wait at start for the NATS cluster to be reachable and serve JetStream")
