@@ -84,6 +84,9 @@ type Config struct {
 	// and readiness (/readyz) over plain HTTP on this address. Empty (the
 	// default) serves none.
 	MetricsAddr string
+	// Pprof serves the Go runtime's profiles (net/http/pprof) under
+	// /debug/pprof/ on MetricsAddr. Off by default.
+	Pprof bool
 	// ShutdownTimeout bounds a graceful shutdown. Default 15s.
 	ShutdownTimeout time.Duration
 	// Registry selects where member records live: "nats" (JetStream KV, the

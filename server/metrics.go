@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -262,6 +263,12 @@ func (h *Hub) serveMetrics() error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	if h.cfg.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	h.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	h.metricsAddr = lis.Addr()
 	go func() {

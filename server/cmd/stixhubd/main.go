@@ -72,6 +72,7 @@ func run(args []string) error {
 	fs.IntVar(&cfg.FeedCapacity, "feed-capacity", d.FeedCapacity, "newest stream messages each node holds in memory for subscriptions and indexes (about 2 KB each); readers further behind replay the stream")
 	fs.IntVar(&cfg.MaxObjectBytes, "max-object-bytes", d.MaxObjectBytes, "largest STIX object accepted, in bytes")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus /metrics, /healthz and /readyz over HTTP on this address, e.g. 127.0.0.1:7702 (default: off)")
+	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go runtime profiles at /debug/pprof/ on --metrics-addr (keep that address private)")
 	fs.DurationVar(&startTimeout, "start-timeout", 2*time.Minute, "with --nats-url: how long to wait at start for the NATS cluster to be reachable and serve JetStream")
 	fs.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", d.MaxMessageBytes, "largest gRPC request, in bytes")
 	fs.IntVar(&cfg.TAXIIMaxContentLength, "taxii-max-content-length", d.TAXIIMaxContentLength, "largest TAXII request body, in bytes")
