@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,13 +71,44 @@ func BenchmarkLookup(b *testing.B) {
 	}
 }
 
+// BenchmarkRead reads the objects the hub's index reads for every stored
+// object: a small indicator, one of the stixhub bench lookup feed (100
+// observables), an observed-data and a cyber-observable; "reference" is the
+// former encoding/json decoding (refRead), for comparison.
 func BenchmarkRead(b *testing.B) {
-	obj := indicator(id(1), "[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT'] OR [ipv4-addr:value ISSUBSET '10.0.0.0/8']",
-		map[string]any{"object_marking_refs": []string{"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"}, "confidence": 80})
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Read(obj); err != nil {
-			b.Fatal(err)
+	var wallets, ips []string
+	for j := range 40 {
+		wallets = append(wallets, "'"+benchWallet(j)+"'")
+		ips = append(ips, "'"+benchIP(j).String()+"'")
+	}
+	objs := []struct {
+		name string
+		obj  []byte
+	}{
+		{"indicator", indicator(id(1), "[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT'] OR [ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+			map[string]any{"object_marking_refs": []string{"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"}, "confidence": 80})},
+		{"indicator-100", indicator(id(2), "[cryptocurrency-wallet:value IN ("+strings.Join(wallets, ", ")+")] OR [ipv4-addr:value IN ("+strings.Join(ips, ", ")+")]",
+			map[string]any{"object_marking_refs": []string{"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"}, "confidence": 80})},
+		{"observed-data", []byte(`{"type":"observed-data","spec_version":"2.1","id":"observed-data--44444444-4444-4444-8444-444444444444","created":"2026-01-01T00:00:00.000Z",` +
+			`"modified":"2026-01-01T00:00:00.000Z","first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:00Z","number_observed":1,` +
+			`"objects":{"0":{"type":"file","hashes":{"SHA-256":"` + strings.Repeat("0f", 32) + `"}},"1":{"type":"ipv4-addr","value":"198.51.100.99"}},` +
+			`"object_refs":["cryptocurrency-wallet--11111111-1111-4111-8111-111111111111"]}`)},
+		{"cyber-observable", []byte(`{"type":"cryptocurrency-wallet","spec_version":"2.1","id":"cryptocurrency-wallet--11111111-1111-4111-8111-111111111111",` +
+			`"value":"bc1qsco1","extensions":{"extension-definition--89126a49-4d35-474b-90b9-bde9e93d0215":{"extension_type":"new-sco"}}}`)},
+	}
+	for _, o := range objs {
+		for _, impl := range []struct {
+			name string
+			read func([]byte) (*Object, error)
+		}{{"", Read}, {"-reference", refRead}} {
+			b.Run(o.name+impl.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := impl.read(o.obj); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }
