@@ -2,6 +2,7 @@ package screen
 
 import (
 	"hash/maphash"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -109,6 +110,7 @@ type Index struct {
 	present [2][]int    // lengths with blocks, longest first
 
 	objs    []objRec           // by object number; never removed, only replaced
+	judge   []judged           // by object number
 	ids     map[string]int32   // lower-case id -> object number
 	waiting map[string][]int32 // cyber-observable id -> observed-data referencing it
 	entries int
@@ -159,15 +161,76 @@ type entryRef struct {
 	block bool
 }
 
-// objRec is one object version in the index. What its status is judged on
-// comes first, beside each other, so that judging reads one record.
+// objRec is one object version in the index.
 type objRec struct {
-	revoked               bool
-	validFrom, validUntil time.Time
-	keyID                 string // interned
+	obj     *Object    // Entries unused after indexing
+	entries []entryRef // own entries, then those from referenced observables
+}
+
+// judged is what an object's status is judged on (Object.Status), in 64
+// bytes, one cache line: a lookup judges every object it finds and reads
+// its Object only to report a match.
+type judged struct {
+	// validFrom and validUntil in Unix nanoseconds, clamped to the int64
+	// range, which judges every time within it the same.
+	validFrom, validUntil int64
 	acceptedAt            time.Time
-	obj                   *Object    // Entries unused after indexing
-	entries               []entryRef // own entries, then those from referenced observables
+	keyID                 string // interned
+	revoked, hasUntil     bool
+}
+
+// judgedOf returns what o's status is judged on.
+func judgedOf(o *Object, keyID string) judged {
+	return judged{validFrom: clampNanos(o.ValidFrom), validUntil: clampNanos(o.ValidUntil),
+		acceptedAt: o.AcceptedAt, keyID: keyID, revoked: o.Revoked, hasUntil: !o.ValidUntil.IsZero()}
+}
+
+// Times beyond the int64 nanosecond range (years 1678 to 2262).
+var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+
+func clampNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanos):
+		return math.MinInt64
+	case t.After(maxNanos):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// clock is the time a lookup judges validity at.
+type clock struct {
+	t       time.Time
+	nanos   int64 // t in Unix nanoseconds
+	inRange bool  // t after minNanos and before maxNanos: nanos are exact
+}
+
+func newClock(t time.Time) clock {
+	return clock{t: t, nanos: clampNanos(t), inRange: t.After(minNanos) && t.Before(maxNanos)}
+}
+
+// status judges object n at c: as Object.Status does, from x.judge.
+func (x *Index) status(n int32, c *clock) Status {
+	if !c.inRange {
+		return x.objs[n].obj.Status(c.t, x.cfg.KeyTrust)
+	}
+	return x.judge[n].status(c.nanos, x.cfg.KeyTrust)
+}
+
+// status is Object.Status from j; now is in Unix nanoseconds, strictly
+// within the int64 range.
+func (j *judged) status(now int64, trust KeyTrust) Status {
+	switch {
+	case j.revoked:
+		return StatusRevoked
+	case trust != nil && !trust(j.keyID, j.acceptedAt):
+		return StatusKeyCompromised
+	case j.hasUntil && now >= j.validUntil:
+		return StatusExpired
+	case now < j.validFrom:
+		return StatusNotYetValid
+	}
+	return StatusLive
 }
 
 // New returns an empty index.
@@ -205,6 +268,7 @@ func (x *Index) Add(o *Object) bool {
 	} else {
 		n = int32(len(x.objs))
 		x.objs = append(x.objs, objRec{})
+		x.judge = append(x.judge, judged{})
 		x.ids[id] = n
 	}
 	keyID, ok := x.keyIDs[o.KeyID]
@@ -214,8 +278,8 @@ func (x *Index) Add(o *Object) bool {
 	}
 	entries := o.Entries
 	o.Entries = nil
-	x.objs[n] = objRec{revoked: o.Revoked, validFrom: o.ValidFrom, validUntil: o.ValidUntil,
-		keyID: keyID, acceptedAt: o.AcceptedAt, obj: o, entries: make([]entryRef, 0, len(entries))}
+	x.objs[n] = objRec{obj: o, entries: make([]entryRef, 0, len(entries))}
+	x.judge[n] = judgedOf(o, keyID)
 	for _, e := range entries {
 		x.post(n, e.Type, e.Value, x.via(e.Via))
 	}
@@ -712,9 +776,9 @@ func (x *Index) postings(s *slot, fn func(obj, via int32) bool) {
 // allows.
 func (x *Index) anyLive(s *slot, opts LookupOptions) bool {
 	live := false
+	now := newClock(opts.Now)
 	x.postings(s, func(obj, via int32) bool {
-		rec := &x.objs[obj]
-		if rec.status(opts.Now, x.cfg.KeyTrust) != StatusLive {
+		if x.status(obj, &now) != StatusLive {
 			return true
 		}
 		if opts.MayRead == nil {
@@ -722,7 +786,7 @@ func (x *Index) anyLive(s *slot, opts LookupOptions) bool {
 			return false
 		}
 		var m Match
-		rec.obj.fill(&m, Observable{}, x.vias[via], StatusLive)
+		x.objs[obj].obj.fill(&m, Observable{}, x.vias[via], StatusLive)
 		live = opts.MayRead(&m)
 		return !live
 	})
@@ -731,16 +795,16 @@ func (x *Index) anyLive(s *slot, opts LookupOptions) bool {
 
 // report appends the matches of the postings of slot s.
 func (x *Index) report(dst []Match, q Observable, s *slot, opts LookupOptions) []Match {
+	now := newClock(opts.Now)
 	x.postings(s, func(obj, via int32) bool {
-		rec := &x.objs[obj]
-		st := rec.status(opts.Now, x.cfg.KeyTrust)
+		st := x.status(obj, &now)
 		if !opts.IncludeRevoked && (st == StatusRevoked || st == StatusKeyCompromised) {
 			return true
 		}
 		// Build the match in place: a pointer to a local would escape.
 		dst = append(dst, Match{})
 		m := &dst[len(dst)-1]
-		rec.obj.fill(m, q, x.vias[via], st)
+		x.objs[obj].obj.fill(m, q, x.vias[via], st)
 		if opts.MayRead != nil && !opts.MayRead(m) {
 			dst = dst[:len(dst)-1]
 		}
@@ -749,25 +813,16 @@ func (x *Index) report(dst []Match, q Observable, s *slot, opts LookupOptions) [
 	return dst
 }
 
-// status is Object.Status from the record's copy of what it judges.
-func (r *objRec) status(now time.Time, trust KeyTrust) Status {
-	return judge(r.revoked, r.validFrom, r.validUntil, r.keyID, r.acceptedAt, now, trust)
-}
-
 // Status judges the object at now; trust, when set, judges its key.
 func (o *Object) Status(now time.Time, trust KeyTrust) Status {
-	return judge(o.Revoked, o.ValidFrom, o.ValidUntil, o.KeyID, o.AcceptedAt, now, trust)
-}
-
-func judge(revoked bool, validFrom, validUntil time.Time, keyID string, acceptedAt, now time.Time, trust KeyTrust) Status {
 	switch {
-	case revoked:
+	case o.Revoked:
 		return StatusRevoked
-	case trust != nil && !trust(keyID, acceptedAt):
+	case trust != nil && !trust(o.KeyID, o.AcceptedAt):
 		return StatusKeyCompromised
-	case !validUntil.IsZero() && !now.Before(validUntil):
+	case !o.ValidUntil.IsZero() && !now.Before(o.ValidUntil):
 		return StatusExpired
-	case now.Before(validFrom):
+	case now.Before(o.ValidFrom):
 		return StatusNotYetValid
 	}
 	return StatusLive

@@ -490,3 +490,27 @@ func TestReplaceAgreesWithModel(t *testing.T) {
 		t.Errorf("arena never compacted: %d of %d bytes garbage", x.garbage, len(x.arena))
 	}
 }
+
+// TestIndexJudgesAsObjectStatus: the index's compact copy of what a status
+// is judged on (nanoseconds, clamped) judges as Object.Status does, at
+// times within the int64 nanosecond range and beyond it.
+func TestIndexJudgesAsObjectStatus(t *testing.T) {
+	times := []time.Time{{}, time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC),
+		t0, t0.Add(time.Nanosecond), t0.Add(-time.Nanosecond), time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)}
+	for _, from := range times {
+		for _, until := range times {
+			x := New(Config{})
+			o := &Object{ID: id(1), Type: "indicator", ValidFrom: from, ValidUntil: until,
+				Entries: []Entry{{Observable{TypeDomain, "j.example"}, "v"}}}
+			want := *o
+			x.Add(o)
+			for _, now := range append(times[1:], time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)) {
+				ms, _ := x.Lookup(nil, Observable{TypeDomain, "j.example"}, LookupOptions{Now: now})
+				if st := want.Status(now, nil); len(ms) != 1 || ms[0].Status != st {
+					t.Errorf("valid %v to %v at %v: %s, want %s", from, until, now, ids(ms), st)
+				}
+			}
+		}
+	}
+}
