@@ -115,6 +115,7 @@ type Index struct {
 	waiting map[string][]int32 // cyber-observable id -> observed-data referencing it
 	entries int
 	pos     uint64
+	scratch [64]byte // an address or block as text, while Add formats it
 }
 
 // Type numbers of the address types: also the family index of lens and
@@ -361,7 +362,7 @@ func (x *Index) typeID(typ string) uint16 {
 // use it takes over). Values longer than MaxValueLen are not indexed: no
 // lookup could name them.
 func (x *Index) post(n int32, typ, v string, via int32) {
-	var buf [64]byte
+	buf := &x.scratch
 	var t uint16
 	tab := &x.values
 	bits := -1
@@ -670,17 +671,72 @@ func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, 
 	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
 		return x.lookupIP(dst, q, opts, nil)
 	}
-	v, err := Normalize(q.Type, q.Value)
-	if err != nil {
-		return dst, err
+	var buf [lowerBuf]byte
+	v, ok := lowered(&buf, q.Type, q.Value)
+	if !ok {
+		var err error
+		if v, err = Normalize(q.Type, q.Value); err != nil {
+			return dst, err
+		}
 	}
-	q.Value = v
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if s := x.findValue(q.Type, v); s != nil {
+		// The index's copy of the value: v may be in buf.
+		q.Value = x.str(s.off, s.n)
 		dst = x.report(dst, q, s, opts)
 	}
 	return dst, nil
+}
+
+// lowerBuf is the longest value lowered lowers on the stack.
+const lowerBuf = 256
+
+// lowered returns the normal form (Normalize) of a value v of type typ in
+// buf, and true, when that is only v in lower case: v has upper-case ASCII
+// letters, is of a type compared without regard to case (domain names,
+// e-mail and MAC addresses, registry keys, hex digests), is ASCII, fits
+// buf, and has nothing for Normalize to trim. Looking up such a value then
+// allocates nothing. The result is in buf: it must not outlive the call
+// that made buf.
+func lowered(buf *[lowerBuf]byte, typ, v string) (string, bool) {
+	switch typ {
+	case TypeDomain:
+		if strings.HasSuffix(v, ".") {
+			return "", false
+		}
+	case TypeEmail, TypeMAC, TypeRegistryKey:
+	case TypeFile:
+		if !isHex(v) {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	if len(v) == 0 || len(v) > len(buf) || isASCIISpace(v[0]) || isASCIISpace(v[len(v)-1]) {
+		return "", false
+	}
+	upper := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 0x80 {
+			return "", false // strings.ToLower's Unicode rules
+		}
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	if !upper {
+		return "", false // Normalize returns v itself
+	}
+	return unsafe.String(&buf[0], len(v)), true
+}
+
+// isASCIISpace reports whether strings.TrimSpace trims c.
+func isASCIISpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // findValue returns the slot of a normalized value of a non-address type,
@@ -749,9 +805,13 @@ func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
 		_, err := x.lookupIP(nil, q, opts, &known)
 		return known, err
 	}
-	v, err := Normalize(q.Type, q.Value)
-	if err != nil {
-		return false, err
+	var buf [lowerBuf]byte
+	v, ok := lowered(&buf, q.Type, q.Value)
+	if !ok {
+		var err error
+		if v, err = Normalize(q.Type, q.Value); err != nil {
+			return false, err
+		}
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
