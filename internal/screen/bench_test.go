@@ -3,6 +3,7 @@ package screen
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -73,8 +74,9 @@ func BenchmarkLookup(b *testing.B) {
 
 // BenchmarkRead reads the objects the hub's index reads for every stored
 // object: a small indicator, one of the stixhub bench lookup feed (100
-// observables), an observed-data and a cyber-observable; "reference" is the
-// former encoding/json decoding (refRead), for comparison.
+// observables), an observed-data, a cyber-observable and the indicator
+// stixhub bench ingest publishes; "reference" is the former encoding/json
+// decoding (refRead), for comparison.
 func BenchmarkRead(b *testing.B) {
 	var wallets, ips []string
 	for j := range 40 {
@@ -95,6 +97,12 @@ func BenchmarkRead(b *testing.B) {
 			`"object_refs":["cryptocurrency-wallet--11111111-1111-4111-8111-111111111111"]}`)},
 		{"cyber-observable", []byte(`{"type":"cryptocurrency-wallet","spec_version":"2.1","id":"cryptocurrency-wallet--11111111-1111-4111-8111-111111111111",` +
 			`"value":"bc1qsco1","extensions":{"extension-definition--89126a49-4d35-474b-90b9-bde9e93d0215":{"extension_type":"new-sco"}}}`)},
+	}
+	if ingest, err := os.ReadFile("../../testdata/stix/bench/indicator.json"); err == nil { // what stixhub bench ingest publishes
+		objs = append(objs, struct {
+			name string
+			obj  []byte
+		}{"bench-ingest-indicator", ingest})
 	}
 	for _, o := range objs {
 		for _, impl := range []struct {

@@ -94,14 +94,13 @@ type head struct {
 // of two objects dictionaries are merged, as encoding/json merged them).
 func readHead(obj []byte) (head, error) {
 	h := head{confidence: -1}
-	obj = jsonscan.TrimSpace(obj)
-	if !jsonscan.Valid(obj) {
-		return h, errors.New("not valid JSON")
-	}
-	it := jsonscan.NewObjectIter(obj)
-	for it.Next() {
-		name, _ := jsonscan.String(it.Name())
-		v := it.Value()
+	var err error
+	// One walk: the validator hands over the members as it checks them.
+	valid := jsonscan.ValidObject(obj, func(rawName, v []byte) {
+		if err != nil {
+			return
+		}
+		name, _ := jsonscan.String(rawName)
 		var dst *[]byte
 		switch string(name) {
 		case "type":
@@ -123,21 +122,21 @@ func readHead(obj []byte) (head, error) {
 		case "confidence":
 			c, ok := readInt(v)
 			if !ok {
-				return h, fmt.Errorf("confidence: want an integer, got %s", jsonscan.Kind(v))
+				err = fmt.Errorf("confidence: want an integer, got %s", jsonscan.Kind(v))
 			}
 			h.confidence = c
 		case "objects":
 			if string(v) == "null" {
 				h.objects = h.objects[:0]
-				continue
+				return
 			}
 			if !dictOfObjects(v) {
-				return h, errors.New("objects: want a dictionary of objects")
+				err = errors.New("objects: want a dictionary of objects")
 			}
 			h.objects = append(h.objects, v)
 		case "object_refs":
 			if !listOfStrings(v) {
-				return h, errors.New("object_refs: want a list of strings")
+				err = errors.New("object_refs: want a list of strings")
 			}
 			h.objectRefs = v
 		case "object_marking_refs":
@@ -150,12 +149,15 @@ func readHead(obj []byte) (head, error) {
 		if dst != nil {
 			s, ok := jsonscan.String(v)
 			if !ok {
-				return h, fmt.Errorf("%s: want a string, got %s", name, jsonscan.Kind(v))
+				err = fmt.Errorf("%s: want a string, got %s", name, jsonscan.Kind(v))
 			}
 			*dst = s
 		}
+	})
+	if !valid {
+		return h, errors.New("not a valid JSON object")
 	}
-	return h, it.Err()
+	return h, err
 }
 
 // readInt reads a JSON integer, or null as 0, as encoding/json reads one
