@@ -109,21 +109,95 @@ type Index struct {
 	lens    [2][129]int // block postings per prefix length, [0] IPv4, [1] IPv6
 	present [2][]int    // lengths with blocks, longest first
 
-	objs    []objRec           // by object number; never removed, only replaced
-	judge   []judged           // by object number
-	ids     map[string]int32   // lower-case id -> object number
-	waiting map[string][]int32 // cyber-observable id -> observed-data referencing it
-	entries int
-	pos     uint64
-	scratch [64]byte // an address or block as text, while Add formats it
+	objs       []objRec           // by object number; never removed, only replaced
+	judge      []judged           // by object number
+	ids        map[string]int32   // lower-case id -> object number
+	waiting    map[string][]int32 // cyber-observable id -> observed-data referencing it
+	entries    int
+	pos        uint64
+	scratch    [64]byte       // an address or block as text, while Add formats it
+	keyScratch [ipKeyLen]byte // its key
 }
 
-// Type numbers of the address types: also the family index of lens and
-// present.
+// ipKeyLen is the length of the key of an address or block: its 16 bytes
+// (IPv4 mapped to IPv6) and its prefix length. Slots of addresses and
+// blocks key on it, so that a lookup hashes bytes instead of formatting
+// text; the arena holds the text right after the key (a length byte, then
+// the text), for matches to name the address or block.
+const ipKeyLen = 17
+
+// ipKey writes the key of an address or block into buf.
+func ipKey(buf *[ipKeyLen]byte, pf netip.Prefix) string {
+	a := pf.Addr().As16()
+	copy(buf[:16], a[:])
+	buf[16] = byte(pf.Bits())
+	return unsafe.String(&buf[0], ipKeyLen)
+}
+
+// ipText returns the text of the address or block whose key is at off.
+func (x *Index) ipText(off uint32) string {
+	at := off + ipKeyLen
+	return x.str(at+1, uint16(x.arena[at]))
+}
+
+// arenaLen is how many arena bytes a slot of type typ and key length n
+// uses: its key, and for an address or block its text.
+func (x *Index) arenaLen(typ uint16, off uint32, n uint16) int {
+	if typ <= typeIPv6 {
+		return int(n) + 1 + int(x.arena[off+uint32(n)])
+	}
+	return int(n)
+}
+
+// Type numbers of the types with rules of their own, known from the start
+// and found by a switch, not a map: typeIPv4 and typeIPv6 are also the
+// family index of lens and present.
 const (
-	typeIPv4 = 0
-	typeIPv6 = 1
+	typeIPv4 = iota
+	typeIPv6
+	typeDomain
+	typeURL
+	typeEmail
+	typeFile
+	typeMAC
+	typeWallet
+	typeTransaction
+	typeMutex
+	typeAS
+	typeRegistryKey
+	builtinTypes
 )
+
+// builtinType returns the number of a type with rules of its own.
+func builtinType(typ string) (uint16, bool) {
+	switch typ {
+	case TypeIPv4:
+		return typeIPv4, true
+	case TypeIPv6:
+		return typeIPv6, true
+	case TypeDomain:
+		return typeDomain, true
+	case TypeURL:
+		return typeURL, true
+	case TypeEmail:
+		return typeEmail, true
+	case TypeFile:
+		return typeFile, true
+	case TypeMAC:
+		return typeMAC, true
+	case TypeWallet:
+		return typeWallet, true
+	case TypeTransaction:
+		return typeTransaction, true
+	case TypeMutex:
+		return typeMutex, true
+	case TypeAS:
+		return typeAS, true
+	case TypeRegistryKey:
+		return typeRegistryKey, true
+	}
+	return 0, false
+}
 
 // maxArena is the most arena bytes slots address (uint32 offsets).
 const maxArena = 1<<32 - 1
@@ -240,12 +314,13 @@ func New(cfg Config) *Index {
 		cfg:      cfg,
 		seed:     maphash.MakeSeed(),
 		freePost: -1,
-		types:    []string{TypeIPv4, TypeIPv6},
-		typeIDs:  map[string]uint16{TypeIPv4: typeIPv4, TypeIPv6: typeIPv6},
-		viaIDs:   make(map[string]int32),
-		keyIDs:   make(map[string]string),
-		ids:      make(map[string]int32),
-		waiting:  make(map[string][]int32),
+		types: []string{TypeIPv4, TypeIPv6, TypeDomain, TypeURL, TypeEmail, TypeFile, TypeMAC, TypeWallet,
+			TypeTransaction, TypeMutex, TypeAS, TypeRegistryKey},
+		typeIDs: make(map[string]uint16),
+		viaIDs:  make(map[string]int32),
+		keyIDs:  make(map[string]string),
+		ids:     make(map[string]int32),
+		waiting: make(map[string][]int32),
 	}
 }
 
@@ -306,7 +381,11 @@ func (x *Index) adopt(od, sco int32) {
 	// post appends to objs[od].entries: walk a fixed length of sco's.
 	es := x.objs[sco].entries
 	for _, e := range es[:len(es):len(es)] {
-		x.post(od, x.types[e.typ], x.str(e.off, e.n), x.via(prefix+x.vias[e.via]))
+		v := x.str(e.off, e.n)
+		if e.typ <= typeIPv6 {
+			v = x.ipText(e.off)
+		}
+		x.post(od, x.types[e.typ], v, x.via(prefix+x.vias[e.via]))
 	}
 }
 
@@ -347,23 +426,36 @@ func (x *Index) unvia(v int32) {
 	}
 }
 
-// typeID returns the number of a type name, adding it.
-func (x *Index) typeID(typ string) uint16 {
-	if t, ok := x.typeIDs[typ]; ok {
-		return t
+// typeNum returns the number of a type name, or false if it has none.
+func (x *Index) typeNum(typ string) (uint16, bool) {
+	if t, ok := builtinType(typ); ok {
+		return t, true
+	}
+	t, ok := x.typeIDs[typ]
+	return t, ok
+}
+
+// typeID returns the number of a type name, adding it; false when the
+// numbers are exhausted (65,536 types).
+func (x *Index) typeID(typ string) (uint16, bool) {
+	if t, ok := x.typeNum(typ); ok {
+		return t, true
+	}
+	if len(x.types) > math.MaxUint16 {
+		return 0, false
 	}
 	t := uint16(len(x.types))
 	x.types = append(x.types, typ)
 	x.typeIDs[typ] = t
-	return t
+	return t, true
 }
 
 // post indexes value v of type typ as named by object n, via via (whose
 // use it takes over). Values longer than MaxValueLen are not indexed: no
 // lookup could name them.
 func (x *Index) post(n int32, typ, v string, via int32) {
-	buf := &x.scratch
 	var t uint16
+	var text string // of an address or block: normalized, whatever form the entry had
 	tab := &x.values
 	bits := -1
 	if typ == TypeIPv4 || typ == TypeIPv6 {
@@ -372,17 +464,20 @@ func (x *Index) post(n int32, typ, v string, via int32) {
 			x.unvia(via)
 			return
 		}
-		// The key is the address or block in its normalized text, whatever
-		// form the entry had.
 		t = uint16(family(pf.Addr()))
 		if pf.IsSingleIP() {
-			v = unsafeString(pf.Addr().AppendTo(buf[:0]))
+			text = unsafeString(pf.Addr().AppendTo(x.scratch[:0]))
 		} else {
-			v = unsafeString(pf.AppendTo(buf[:0]))
+			text = unsafeString(pf.AppendTo(x.scratch[:0]))
 			bits, tab = pf.Bits(), &x.blocks
 		}
+		v = ipKey(&x.keyScratch, pf)
 	} else {
-		t = x.typeID(typ)
+		var ok bool
+		if t, ok = x.typeID(typ); !ok {
+			x.unvia(via)
+			return
+		}
 	}
 	if len(v) > MaxValueLen {
 		x.unvia(via)
@@ -391,7 +486,7 @@ func (x *Index) post(n int32, typ, v string, via int32) {
 	h := x.hash(t, v)
 	i := x.find(tab, t, h, v)
 	if i < 0 {
-		if i = x.insert(tab, t, h, v); i < 0 {
+		if i = x.insert(tab, t, h, v, text); i < 0 {
 			x.unvia(via)
 			return
 		}
@@ -453,8 +548,7 @@ func (x *Index) remove(n int32) {
 		tab := &x.values
 		if e.block {
 			tab = &x.blocks
-			pf, _ := parseIP(v)
-			fam, bits := int(e.typ), pf.Bits()
+			fam, bits := int(e.typ), int(v[ipKeyLen-1])
 			if x.lens[fam][bits]--; x.lens[fam][bits] == 0 {
 				x.present[fam] = slices.DeleteFunc(x.present[fam], func(b int) bool { return b == bits })
 			}
@@ -474,7 +568,7 @@ func (x *Index) remove(n int32) {
 				x.freePosting(p)
 				continue
 			}
-			x.garbage += int(s.n)
+			x.garbage += x.arenaLen(s.typ, s.off, s.n)
 			x.deleteSlot(tab, i)
 			continue
 		}
@@ -542,11 +636,16 @@ func (x *Index) find(tab *table, typ uint16, h uint64, v string) int {
 }
 
 // insert adds a slot without postings for (typ, v), not in tab, and
-// returns it; -1 if the arena is full.
-func (x *Index) insert(tab *table, typ uint16, h uint64, v string) int {
-	if len(x.arena)+len(v) > maxArena {
+// returns it; -1 if the arena is full. text is the text of an address or
+// block (v is then its key).
+func (x *Index) insert(tab *table, typ uint16, h uint64, v, text string) int {
+	need := len(v)
+	if typ <= typeIPv6 {
+		need += 1 + len(text)
+	}
+	if len(x.arena)+need > maxArena {
 		x.compact()
-		if len(x.arena)+len(v) > maxArena {
+		if len(x.arena)+need > maxArena {
 			return -1
 		}
 	}
@@ -561,6 +660,10 @@ func (x *Index) insert(tab *table, typ uint16, h uint64, v string) int {
 	}
 	off := uint32(len(x.arena))
 	x.arena = append(x.arena, v...)
+	if typ <= typeIPv6 {
+		x.arena = append(x.arena, byte(len(text)))
+		x.arena = append(x.arena, text...)
+	}
 	tab.used++
 	return tab.place(slot{hash: h, off: off, n: uint16(len(v)), typ: typ, obj: -1, via: -1, more: -1, last: -1})
 }
@@ -606,7 +709,7 @@ func (x *Index) compact() {
 				continue
 			}
 			off := uint32(len(arena))
-			arena = append(arena, x.str(s.off, s.n)...)
+			arena = append(arena, x.arena[s.off:int(s.off)+x.arenaLen(s.typ, s.off, s.n)]...)
 			moved[s.off] = off
 			s.off = off
 		}
@@ -742,7 +845,7 @@ func isASCIISpace(c byte) bool {
 // findValue returns the slot of a normalized value of a non-address type,
 // or nil. Call with x.mu held.
 func (x *Index) findValue(typ, v string) *slot {
-	t, ok := x.typeIDs[typ]
+	t, ok := x.typeNum(typ)
 	if !ok {
 		return nil
 	}
@@ -761,13 +864,12 @@ func (x *Index) lookupIP(dst []Match, q Observable, opts LookupOptions, known *b
 		_, err := Normalize(q.Type, q.Value) // the error
 		return dst, err
 	}
-	var buf [64]byte
+	var buf [ipKeyLen]byte
 	fam := uint16(family(pf.Addr()))
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	// probe looks up one address or block; true means done (Known found).
-	probe := func(tab *table, b []byte) bool {
-		v := unsafeString(b)
+	probe := func(tab *table, v string) bool {
 		i := x.find(tab, fam, x.hash(fam, v), v)
 		if i < 0 {
 			return false
@@ -777,17 +879,17 @@ func (x *Index) lookupIP(dst []Match, q Observable, opts LookupOptions, known *b
 			*known = x.anyLive(s, opts)
 			return *known
 		}
-		dst = x.report(dst, Observable{Type: q.Type, Value: x.str(s.off, s.n)}, s, opts)
+		dst = x.report(dst, Observable{Type: q.Type, Value: x.ipText(s.off)}, s, opts)
 		return false
 	}
-	if pf.IsSingleIP() && probe(&x.values, pf.Addr().AppendTo(buf[:0])) {
+	if pf.IsSingleIP() && probe(&x.values, ipKey(&buf, pf)) {
 		return dst, nil
 	}
 	for _, bits := range x.present[fam] {
 		if bits > pf.Bits() {
 			continue
 		}
-		if probe(&x.blocks, netip.PrefixFrom(pf.Addr(), bits).Masked().AppendTo(buf[:0])) {
+		if probe(&x.blocks, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked())) {
 			return dst, nil
 		}
 	}
