@@ -110,6 +110,10 @@ func (c *Client) Subscribe(ctx context.Context, from Position, handler func(cont
 	}
 }
 
+// subscribeBatch is how many deliveries the client lets the hub put in one
+// message. The handler still sees them one at a time.
+const subscribeBatch = 256
+
 // handlerError marks an error returned by the caller's handler.
 type handlerError struct{ err error }
 
@@ -124,6 +128,7 @@ func (c *Client) subscribeOnce(ctx context.Context, pos *Position, handler func(
 		AfterCursor: pos.after,
 		FromNow:     pos.now,
 		Types:       o.types,
+		MaxBatch:    subscribeBatch,
 	})
 	if err != nil {
 		return false, err
@@ -149,6 +154,14 @@ func (c *Client) subscribeOnce(ctx context.Context, pos *Position, handler func(
 			}
 			*pos = After(ev.Delivery.GetCursor())
 			progressed = true
+		case *stixhubv1.SubscribeResponse_Batch:
+			for _, d := range ev.Batch.GetDeliveries() {
+				if err := handler(ctx, d); err != nil {
+					return progressed, handlerError{err}
+				}
+				*pos = After(d.GetCursor())
+				progressed = true
+			}
 		}
 	}
 }

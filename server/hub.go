@@ -27,6 +27,7 @@ import (
 	"github.com/stixhub/stixhub/internal/auth"
 	"github.com/stixhub/stixhub/internal/broker"
 	"github.com/stixhub/stixhub/internal/extdef"
+	"github.com/stixhub/stixhub/internal/fanout"
 	"github.com/stixhub/stixhub/internal/limit"
 	"github.com/stixhub/stixhub/internal/pki"
 	"github.com/stixhub/stixhub/internal/registry"
@@ -70,6 +71,11 @@ type Config struct {
 	Replicas int
 	// MaxBatch is the most objects one Publish may carry. Default 1000.
 	MaxBatch int
+	// FeedCapacity is how many of the newest stream messages the node holds
+	// in memory for its subscriptions and indexes (see internal/fanout);
+	// readers further behind replay the stream. Default
+	// fanout.DefaultCapacity.
+	FeedCapacity int
 	// MaxObjectBytes is the largest object accepted. Default 1 MiB.
 	MaxObjectBytes int
 	// MaxMessageBytes is the largest gRPC request. Default 64 MiB.
@@ -78,6 +84,9 @@ type Config struct {
 	// and readiness (/readyz) over plain HTTP on this address. Empty (the
 	// default) serves none.
 	MetricsAddr string
+	// Pprof serves the Go runtime's profiles (net/http/pprof) under
+	// /debug/pprof/ on MetricsAddr. Off by default.
+	Pprof bool
 	// ShutdownTimeout bounds a graceful shutdown. Default 15s.
 	ShutdownTimeout time.Duration
 	// Registry selects where member records live: "nats" (JetStream KV, the
@@ -111,6 +120,7 @@ func DefaultConfig(dataDir string) Config {
 		TAXIIAddr:       "127.0.0.1:7701",
 		Replicas:        1,
 		MaxBatch:        1000,
+		FeedCapacity:    fanout.DefaultCapacity,
 		MaxObjectBytes:  1 << 20,
 		MaxMessageBytes: 64 << 20,
 		ShutdownTimeout: 15 * time.Second,
@@ -138,10 +148,13 @@ type Hub struct {
 	broker   *broker.Broker
 	registry *registry.Registry
 	store    *store.Store
-	hubKey   receiptSigner
-	vault    vaultClient
-	health   *health.Server
-	access   *access.Decider
+	feed     *fanout.Feed // what the node's readers get the stream from
+
+	wireBuffers bufferPool // batch messages of subscriptions
+	hubKey      receiptSigner
+	vault       vaultClient
+	health      *health.Server
+	access      *access.Decider
 
 	types      *extdef.Types // object types defined by extension-definitions
 	screen     *screen.Index // observable index for Lookup, fed by the stream
@@ -261,8 +274,21 @@ func Start(ctx context.Context, cfg Config) (_ *Hub, err error) {
 		return nil, fmt.Errorf("register operator token: %w", err)
 	}
 	exclusive := cfg.NATSURL == "" && cfg.NATSListen == "" // nobody else can reach the stream
-	if h.store, err = store.Open(ctx, h.broker.JS, store.Config{Replicas: cfg.Replicas, Exclusive: exclusive, SubscribeJS: h.broker.SubJS, Signer: h.hubKey, Logger: h.log}); err != nil {
+	storeCfg := store.Config{Replicas: cfg.Replicas, Exclusive: exclusive, SubscribeJS: h.broker.SubJS, Signer: h.hubKey, Logger: h.log}
+	if exclusive {
+		// The only writer: what it stores is all there is to read.
+		storeCfg.OnStored = func(m []store.Stored) { h.feed.Append(m) }
+	}
+	if h.store, err = store.Open(ctx, h.broker.JS, storeCfg); err != nil {
 		return nil, err
+	}
+	last, err := h.store.LastCursor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h.feed = fanout.New(h.store, last, fanout.Config{Capacity: cfg.FeedCapacity, Logger: h.log})
+	if !exclusive {
+		h.feed.Follow()
 	}
 	if err := h.startScreen(ctx); err != nil {
 		return nil, fmt.Errorf("screening index: %w", err)
@@ -352,6 +378,7 @@ func (h *Hub) serve(tlsConf *tls.Config) error {
 	}
 	h.grpc = grpc.NewServer(
 		grpc.Creds(credentials.NewTLS(tlsConf)),
+		grpc.ForceServerCodecV2(newCodec()),
 		grpc.MaxRecvMsgSize(h.cfg.MaxMessageBytes),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
@@ -424,6 +451,9 @@ func (h *Hub) closeParts() {
 	h.stopTAXII(stopCtx)
 	cancel()
 	h.stopScreen()
+	if h.feed != nil {
+		h.feed.Close()
+	}
 	if h.store != nil {
 		_ = h.store.Close()
 	}

@@ -100,6 +100,11 @@ func TestLookupScreensWhatMembersPublished(t *testing.T) {
 
 	var ms []*client.LookupMatch
 	hubtest.CheckFor(t, 2*time.Second, 5*time.Millisecond, func() error {
+		// The index follows the stream in order: once the last object
+		// published counts, all do.
+		if _, got := lookupOne(t, look, "", "bc1qscoonly"); got != wallet+"/live,"+od+"/live" {
+			return fmt.Errorf("last object published not indexed yet: %q", got)
+		}
 		var got string
 		if ms, got = lookupOne(t, look, "", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"); got != ind(1)+"/live" {
 			return fmt.Errorf("wallet: %q", got)

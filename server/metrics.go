@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -173,6 +174,16 @@ type trackedStream struct {
 	sub *subscription
 }
 
+// sendWire sends an encoded SubscribeResponse whose last delivery is at
+// cursor.
+func (t trackedStream) sendWire(w wireMessage, cursor uint64) error {
+	if err := t.SendMsg(w); err != nil {
+		return err
+	}
+	t.sub.cursor.Store(cursor)
+	return nil
+}
+
 func (t trackedStream) Send(r *stixhubv1.SubscribeResponse) error {
 	if err := t.HubService_SubscribeServer.Send(r); err != nil {
 		return err
@@ -188,7 +199,7 @@ func (t trackedStream) Send(r *stixhubv1.SubscribeResponse) error {
 
 // trackSubscription registers a Subscribe stream for the lag metric; call
 // the returned function when it ends.
-func (h *Hub) trackSubscription(member string, stream stixhubv1.HubService_SubscribeServer) (stixhubv1.HubService_SubscribeServer, func()) {
+func (h *Hub) trackSubscription(member string, stream stixhubv1.HubService_SubscribeServer) (trackedStream, func()) {
 	sub, done := h.metrics.subs.add(member)
 	return trackedStream{HubService_SubscribeServer: stream, sub: sub}, done
 }
@@ -252,6 +263,12 @@ func (h *Hub) serveMetrics() error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	if h.cfg.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	h.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	h.metricsAddr = lis.Addr()
 	go func() {

@@ -12,7 +12,7 @@ import (
 )
 
 // The screening index is derived state (DESIGN.md): each node builds it from
-// the stream on start, then follows the stream with its own consumer, so it
+// the stream on start, then follows the node's feed (internal/fanout), so it
 // sees what every node accepts. The same tail teaches the node the object
 // types of the extension-definitions members publish.
 
@@ -53,7 +53,7 @@ func (h *Hub) tailScreen(ctx context.Context) {
 	defer close(h.screenDone)
 	delay := 100 * time.Millisecond
 	for {
-		err := h.store.Subscribe(ctx, store.SubscribeOptions{AfterCursor: h.screen.Position()},
+		err := h.feed.Subscribe(ctx, store.SubscribeOptions{AfterCursor: h.screen.Position()},
 			func() error { return nil }, h.indexDelivery)
 		if ctx.Err() != nil || errors.Is(err, store.ErrClosed) {
 			return

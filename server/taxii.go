@@ -61,12 +61,12 @@ func (h *Hub) startTAXII(ctx context.Context, tlsConf *tls.Config) error {
 	if t.index, err = taxii.OpenIndex(filepath.Join(h.cfg.DataDir, taxiiIndexFile), streamID, h.log); err != nil {
 		return err
 	}
-	if err := t.index.CatchUp(ctx, h.store); err != nil {
+	if err := t.index.CatchUp(ctx, h.feed); err != nil {
 		return err
 	}
 	followCtx, stop := context.WithCancel(context.Background())
 	t.stop = stop
-	t.followed.Go(func() { t.index.Follow(followCtx, h.store) })
+	t.followed.Go(func() { t.index.Follow(followCtx, h.feed) })
 	state, err := taxii.OpenState(ctx, h.broker.JS, h.cfg.Replicas)
 	if err != nil {
 		return err

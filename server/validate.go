@@ -76,6 +76,9 @@ func validateSubscribeRequest(req *stixhubv1.SubscribeRequest) error {
 	if req.GetFromNow() && req.GetAfterCursor() != 0 {
 		vs = append(vs, violation("from_now", "cannot be combined with after_cursor"))
 	}
+	if req.GetMaxBatch() > maxDeliveryBatch {
+		vs = append(vs, violation("max_batch", fmt.Sprintf("at most %d", maxDeliveryBatch)))
+	}
 	if len(vs) > 0 {
 		return invalidArgument("invalid subscription", vs...)
 	}

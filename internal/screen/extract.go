@@ -1,11 +1,10 @@
 package screen
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
-	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/stixhub/stixhub/internal/jsonscan"
 	"github.com/stixhub/stixhub/internal/marking"
 	"github.com/stixhub/stixhub/internal/pattern"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
 // Object is what the index learns from one accepted STIX object: its
@@ -70,76 +70,196 @@ type Entry struct {
 // index keeps (indicators, observed-data and cyber-observables are).
 var ErrNotScreened = errors.New("object not screened")
 
-// head is the part of an object Read decodes for every type.
+// head is what Read takes from an object's top level: strings unescaped
+// (aliasing the object's bytes when they have no escapes) and the raw
+// values of the properties read later.
 type head struct {
-	Type        string                    `json:"type"`
-	ID          string                    `json:"id"`
-	Modified    string                    `json:"modified"`
-	Revoked     bool                      `json:"revoked"`
-	ValidFrom   string                    `json:"valid_from"`
-	ValidUntil  string                    `json:"valid_until"`
-	Confidence  *int                      `json:"confidence"`
-	Pattern     string                    `json:"pattern"`
-	PatternType string                    `json:"pattern_type"`
-	Objects     map[string]map[string]any `json:"objects"`
-	ObjectRefs  []string                  `json:"object_refs"`
+	typ, id, modified, validFrom, validUntil []byte
+	pattern, patternType                     []byte
+	revoked                                  bool
+	confidence                               int      // -1 when absent
+	objects                                  [][]byte // raw "objects" values since the last null
+	objectRefs                               []byte   // raw "object_refs", the last one
+	markingRefs, granular                    []byte
+	markingsTwice                            bool
 }
 
-// readHead decodes the top-level properties Read needs. The hub calls Read
-// for every stored object, so the common case goes through the shared
-// zero-allocation scanner; only observed-data's objects and object_refs are
-// decoded with encoding/json. Objects come from the stream, valid JSON with
-// one of each name; anything else is an error.
+// readHead reads the top-level properties Read needs in one walk with the
+// shared scanner, allocating nothing. It decides what is an error as
+// encoding/json did when Read decoded with it (refRead in the tests): a
+// property of the wrong kind, a confidence that is not an integer, objects
+// that is not a dictionary of objects, object_refs that is not a list of
+// strings, a number that does not fit a float64 where encoding/json would
+// have decoded it. Of a property given twice, the last counts (the members
+// of two objects dictionaries are merged, as encoding/json merged them).
 func readHead(obj []byte) (head, error) {
-	var h head
-	if !jsonscan.Valid(obj) {
-		return h, errors.New("not valid JSON")
-	}
-	it := jsonscan.NewObjectIter(jsonscan.TrimSpace(obj))
-	str := func(dst *string, v []byte) error {
-		s, ok := jsonscan.String(v)
-		if !ok {
-			return fmt.Errorf("want a string, got %s", jsonscan.Kind(v))
+	h := head{confidence: -1}
+	var err error
+	// One walk: the validator hands over the members as it checks them.
+	valid := jsonscan.ValidObject(obj, func(rawName, v []byte) {
+		if err != nil {
+			return
 		}
-		*dst = string(s)
-		return nil
-	}
-	for it.Next() {
-		name, _ := jsonscan.String(it.Name())
-		v := it.Value()
-		var err error
+		name, _ := jsonscan.String(rawName)
+		var dst *[]byte
 		switch string(name) {
 		case "type":
-			err = str(&h.Type, v)
+			dst = &h.typ
 		case "id":
-			err = str(&h.ID, v)
+			dst = &h.id
 		case "modified":
-			err = str(&h.Modified, v)
+			dst = &h.modified
 		case "valid_from":
-			err = str(&h.ValidFrom, v)
+			dst = &h.validFrom
 		case "valid_until":
-			err = str(&h.ValidUntil, v)
+			dst = &h.validUntil
 		case "pattern":
-			err = str(&h.Pattern, v)
+			dst = &h.pattern
 		case "pattern_type":
-			err = str(&h.PatternType, v)
+			dst = &h.patternType
 		case "revoked":
-			h.Revoked = string(v) == "true"
+			h.revoked = string(v) == "true"
 		case "confidence":
-			var c int
-			if err = json.Unmarshal(v, &c); err == nil {
-				h.Confidence = &c
+			c, ok := readInt(v)
+			if !ok {
+				err = fmt.Errorf("confidence: want an integer, got %s", jsonscan.Kind(v))
 			}
+			h.confidence = c
 		case "objects":
-			err = json.Unmarshal(v, &h.Objects)
+			if string(v) == "null" {
+				h.objects = h.objects[:0]
+				return
+			}
+			if !dictOfObjects(v) {
+				err = errors.New("objects: want a dictionary of objects")
+			}
+			h.objects = append(h.objects, v)
 		case "object_refs":
-			err = json.Unmarshal(v, &h.ObjectRefs)
+			if !listOfStrings(v) {
+				err = errors.New("object_refs: want a list of strings")
+			}
+			h.objectRefs = v
+		case "object_marking_refs":
+			h.markingsTwice = h.markingsTwice || h.markingRefs != nil
+			h.markingRefs = v
+		case "granular_markings":
+			h.markingsTwice = h.markingsTwice || h.granular != nil
+			h.granular = v
 		}
-		if err != nil {
-			return h, fmt.Errorf("%s: %w", name, err)
+		if dst != nil {
+			s, ok := jsonscan.String(v)
+			if !ok {
+				err = fmt.Errorf("%s: want a string, got %s", name, jsonscan.Kind(v))
+			}
+			*dst = s
+		}
+	})
+	if !valid {
+		return h, errors.New("not a valid JSON object")
+	}
+	return h, err
+}
+
+// readInt reads a JSON integer, or null as 0, as encoding/json reads one
+// into an int.
+func readInt(v []byte) (int, bool) {
+	if string(v) == "null" {
+		return 0, true
+	}
+	if len(v) == 0 || v[0] != '-' && (v[0] < '0' || v[0] > '9') {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(unsafeString(v), 10, 64)
+	return int(n), err == nil
+}
+
+// dictOfObjects reports whether raw is an object whose members are objects
+// or null, with numbers that fit a float64.
+func dictOfObjects(raw []byte) bool {
+	it := jsonscan.NewObjectIter(raw)
+	for it.Next() {
+		v := it.Value()
+		if string(v) != "null" && (v[0] != '{' || !numbersFit(v)) {
+			return false
 		}
 	}
-	return h, it.Err()
+	return it.Err() == nil
+}
+
+// listOfStrings reports whether raw is null or a list of strings and nulls.
+func listOfStrings(raw []byte) bool {
+	if string(raw) == "null" {
+		return true
+	}
+	it := jsonscan.NewArrayIter(raw)
+	for it.Next() {
+		if v := it.Value(); v[0] != '"' && string(v) != "null" {
+			return false
+		}
+	}
+	return it.Err() == nil
+}
+
+// numbersFit reports whether every number in the valid JSON raw fits a
+// float64, as decoding it into an any requires. Only numbers with an
+// exponent or of many digits can overflow; the others are not parsed.
+func numbersFit(raw []byte) bool {
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch {
+		case c == '"':
+			if i = jsonscan.SkipString(raw, i); i < 0 {
+				return false
+			}
+		case c == '-' || '0' <= c && c <= '9':
+			start, exp := i, false
+			for i < len(raw) && (raw[i] == '-' || raw[i] == '+' || raw[i] == '.' || raw[i] == 'e' || raw[i] == 'E' || '0' <= raw[i] && raw[i] <= '9') {
+				exp = exp || raw[i] == 'e' || raw[i] == 'E'
+				i++
+			}
+			if exp || i-start > 300 {
+				if _, err := strconv.ParseFloat(unsafeString(raw[start:i]), 64); err != nil {
+					return false
+				}
+			}
+		default:
+			i++
+		}
+	}
+	return true
+}
+
+// objectTLP is the object-level TLP of the object: that of
+// marking.Effective, which is only asked when there are granular markings.
+// Whatever Effective refuses has no TLP (marking.Unknown).
+func objectTLP(obj []byte, h *head) marking.TLP {
+	if h.markingsTwice {
+		return marking.Unknown
+	}
+	if h.granular != nil {
+		if r, err := marking.Effective(obj, nil); err == nil {
+			return r.TLP
+		}
+		return marking.Unknown
+	}
+	if h.markingRefs == nil {
+		return marking.Unknown
+	}
+	tlp := marking.Unknown
+	it := jsonscan.NewArrayIter(h.markingRefs)
+	for it.Next() {
+		id, ok := jsonscan.String(it.Value())
+		if !ok || !bytes.HasPrefix(id, []byte("marking-definition--")) {
+			return marking.Unknown
+		}
+		if level, ok := marking.LookupTLP(unsafeString(id)); ok {
+			tlp = max(tlp, level)
+		}
+	}
+	if it.Err() != nil {
+		return marking.Unknown
+	}
+	return tlp
 }
 
 // anyType accepts every object type in patterns: the hub validated them
@@ -163,62 +283,169 @@ var anyType = pattern.Options{ExtraTypes: func(string) bool { return true }}
 //   - a cyber-observable (any other object with an identifying property or
 //     hashes): its own observables.
 //
-// It returns ErrNotScreened for objects of other types.
+// It returns ErrNotScreened for objects of other types. The hub calls it for
+// every object it stores, so it reads the JSON in place with the shared
+// scanner (internal/jsonscan) and allocates little besides what it returns.
 func Read(obj []byte) (*Object, error) {
 	h, err := readHead(obj)
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
-	o := &Object{ID: h.ID, Type: h.Type, Revoked: h.Revoked, Confidence: -1}
-	if h.Confidence != nil {
-		o.Confidence = *h.Confidence
-	}
-	o.Modified = parseTime(h.Modified)
-	if r, err := marking.Effective(obj, nil); err == nil {
-		o.TLP = r.TLP
-	}
-	switch h.Type {
+	o := &Object{ID: string(h.id), Revoked: h.revoked, Confidence: h.confidence}
+	switch string(h.typ) {
 	case "indicator":
-		o.ValidFrom, o.ValidUntil = parseTime(h.ValidFrom), parseTime(h.ValidUntil)
-		if h.PatternType != "stix" {
+		o.Type = "indicator"
+	case "observed-data":
+		o.Type = "observed-data"
+	default:
+		o.Type = string(h.typ)
+	}
+	o.Modified = parseTime(unsafeString(h.modified))
+	o.TLP = objectTLP(jsonscan.TrimSpace(obj), &h)
+	switch o.Type {
+	case "indicator":
+		o.ValidFrom, o.ValidUntil = parseTime(unsafeString(h.validFrom)), parseTime(unsafeString(h.validUntil))
+		if string(h.patternType) != "stix" {
 			return o, nil
 		}
-		p, err := pattern.ParseWithOptions(h.Pattern, anyType)
+		p, err := pattern.ParseWithOptions(string(h.pattern), anyType)
 		if err != nil {
 			return nil, fmt.Errorf("pattern: %w", err)
 		}
 		o.Entries = PatternEntries(p)
 		return o, nil
 	case "observed-data":
-		keys := make([]string, 0, len(h.Objects))
-		for k := range h.Objects {
-			keys = append(keys, k)
+		for _, m := range dictMembers(h.objects) {
+			o.Entries = appendSCO(o.Entries, m.value, "objects."+m.name+".")
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			sco := h.Objects[k]
-			typ, _ := sco["type"].(string)
-			o.Entries = appendSCO(o.Entries, typ, sco, "objects."+k+".")
-		}
-		for _, ref := range h.ObjectRefs {
-			if !isSDOorSROorMeta(ref) {
-				o.Refs = append(o.Refs, ref)
+		if string(h.objectRefs) != "null" {
+			it := jsonscan.NewArrayIter(h.objectRefs)
+			for it.Next() {
+				ref, _ := jsonscan.String(it.Value()) // null is ""
+				if !isSDOorSROorMeta(unsafeString(ref)) {
+					o.Refs = append(o.Refs, string(ref))
+				}
 			}
 		}
 		return o, nil
 	}
-	if isSDOorSROorMeta(h.ID) {
+	if isSDOorSROorMeta(o.ID) {
 		return nil, ErrNotScreened
 	}
-	var props map[string]any
-	if err := json.Unmarshal(obj, &props); err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
+	// encoding/json decoded the whole object into an any: a number out of
+	// range anywhere was an error.
+	if !numbersFit(obj) {
+		return nil, errors.New("decode: number out of range")
 	}
-	o.Entries = appendSCO(nil, h.Type, props, "")
+	o.Entries = appendSCOOfType(nil, o.Type, jsonscan.TrimSpace(obj), "")
 	if len(o.Entries) == 0 {
 		return nil, ErrNotScreened
 	}
 	return o, nil
+}
+
+// member is one member of a JSON object: its name, unescaped, and raw value.
+type member struct {
+	name  string
+	value []byte
+}
+
+// dictMembers returns the members of the objects raws (valid JSON objects)
+// sorted by name, of a name given more than once the last.
+func dictMembers(raws [][]byte) []member {
+	var ms []member
+	for _, raw := range raws {
+		it := jsonscan.NewObjectIter(raw)
+		for it.Next() {
+			name, _ := jsonscan.String(it.Name())
+			ms = append(ms, member{string(name), it.Value()})
+		}
+	}
+	slices.SortStableFunc(ms, func(a, b member) int { return strings.Compare(a.name, b.name) })
+	// Of equal names, keep the last (stable sort: in order of appearance).
+	out := ms[:0]
+	for i, m := range ms {
+		if i+1 < len(ms) && ms[i+1].name == m.name {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// lastMember returns the raw value of the last member called name of the
+// object raw, or nil.
+func lastMember(raw []byte, name string) []byte {
+	var v []byte
+	it := jsonscan.NewObjectIter(raw)
+	for it.Next() {
+		if n, _ := jsonscan.String(it.Name()); string(n) == name {
+			v = it.Value()
+		}
+	}
+	return v
+}
+
+// appendSCO appends the observables of one cyber-observable (raw, a JSON
+// object or null) of the type its type property says.
+func appendSCO(dst []Entry, raw []byte, at string) []Entry {
+	if raw[0] != '{' {
+		return dst // null
+	}
+	t, _ := jsonscan.String(lastMember(raw, "type")) // not a string: no type
+	return appendSCOOfType(dst, string(t), raw, at)
+}
+
+// appendSCOOfType appends the observables of the cyber-observable raw of
+// type typ: its identifying property, and its hashes.
+func appendSCOOfType(dst []Entry, typ string, raw []byte, at string) []Entry {
+	if typ == "" {
+		return dst
+	}
+	prop, ok := identifying[typ]
+	if !ok {
+		prop = "value"
+	}
+	var pv, hashes []byte
+	it := jsonscan.NewObjectIter(raw)
+	for it.Next() {
+		switch n, _ := jsonscan.String(it.Name()); string(n) {
+		case prop:
+			pv = it.Value()
+		case "hashes":
+			hashes = it.Value()
+		}
+	}
+	if v, ok := scalarString(pv); ok {
+		dst = appendEntry(dst, typ, v, at+prop)
+	}
+	if len(hashes) > 0 && hashes[0] == '{' {
+		for _, m := range dictMembers([][]byte{hashes}) {
+			if v, ok := jsonscan.String(m.value); ok {
+				dst = appendEntry(dst, TypeFile, string(v), at+"hashes."+m.name)
+			}
+		}
+	}
+	return dst
+}
+
+// scalarString returns a JSON string or integer (raw) as text, as it was
+// read from a float64.
+func scalarString(raw []byte) (string, bool) {
+	if len(raw) == 0 {
+		return "", false
+	}
+	if s, ok := jsonscan.String(raw); ok {
+		return string(s), true
+	}
+	if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+		return "", false
+	}
+	v, err := strconv.ParseFloat(unsafeString(raw), 64)
+	if err == nil && v == float64(int64(v)) {
+		return strconv.FormatInt(int64(v), 10), true
+	}
+	return "", false
 }
 
 // isSDOorSROorMeta reports whether id names an object that is not a
@@ -236,46 +463,6 @@ func isSDOorSROorMeta(id string) bool {
 	return false
 }
 
-// appendSCO appends the observables of one cyber-observable's properties.
-func appendSCO(dst []Entry, typ string, props map[string]any, at string) []Entry {
-	if typ == "" {
-		return dst
-	}
-	prop, ok := identifying[typ]
-	if !ok {
-		prop = "value"
-	}
-	if v, ok := scalarString(props[prop]); ok {
-		dst = appendEntry(dst, typ, v, at+prop)
-	}
-	if hashes, ok := props["hashes"].(map[string]any); ok {
-		algos := make([]string, 0, len(hashes))
-		for a := range hashes {
-			algos = append(algos, a)
-		}
-		sort.Strings(algos)
-		for _, a := range algos {
-			if v, ok := hashes[a].(string); ok {
-				dst = appendEntry(dst, TypeFile, v, at+"hashes."+a)
-			}
-		}
-	}
-	return dst
-}
-
-// scalarString returns a JSON string or integer as text.
-func scalarString(x any) (string, bool) {
-	switch v := x.(type) {
-	case string:
-		return v, true
-	case float64:
-		if v == float64(int64(v)) {
-			return strconv.FormatInt(int64(v), 10), true
-		}
-	}
-	return "", false
-}
-
 // appendEntry normalizes and appends one observable; values that are not of
 // their type (an ipv4-addr value that is no address) are skipped.
 func appendEntry(dst []Entry, typ, v, via string) []Entry {
@@ -289,8 +476,13 @@ func appendEntry(dst []Entry, typ, v, via string) []Entry {
 // PatternEntries returns the concrete observables a pattern names (see
 // Read), in the order of its comparisons.
 func PatternEntries(p *pattern.Pattern) []Entry {
-	var out []Entry
-	for _, c := range p.Comparisons() {
+	comps := p.Comparisons()
+	n := 0
+	for _, c := range comps {
+		n += max(1, len(c.Set))
+	}
+	out := make([]Entry, 0, n)
+	for _, c := range comps {
 		if c.Negated {
 			continue
 		}

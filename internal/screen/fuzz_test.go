@@ -31,7 +31,8 @@ func FuzzRead(f *testing.F) {
 // FuzzNormalize: normalizing is idempotent, so an indexed value and the same
 // value looked up agree.
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"10.0.0.0/8", "::ffff:1.2.3.4", "Drain.Example.", "HTTPS://u@Evil.Example/P", "0xAB" + "cd", "1BoatSLR"} {
+	for _, s := range []string{"10.0.0.0/8", "::ffff:1.2.3.4", "Drain.Example.", "HTTPS://u@Evil.Example/P", "0xAB" + "cd", "1BoatSLR",
+		"Drain.Example", " Ops@Drain.Example", "AB:CD:EF:01:23:45", "ABCDEF0123", "Ab\u00c9.example", "HKLM\\Run"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
@@ -42,6 +43,10 @@ func FuzzNormalize(f *testing.F) {
 			}
 			if n2, err := Normalize(typ, n); err != nil || n2 != n {
 				t.Fatalf("%s: Normalize(%q) = %q, again %q %v", typ, v, n, n2, err)
+			}
+			var buf [lowerBuf]byte
+			if l, ok := lowered(&buf, typ, v); ok && l != n {
+				t.Fatalf("%s: lowered(%q) = %q, Normalize %q", typ, v, l, n)
 			}
 		}
 		InferTypes(v)

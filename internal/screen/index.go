@@ -1,11 +1,14 @@
 package screen
 
 import (
+	"hash/maphash"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/stixhub/stixhub/internal/marking"
 )
@@ -32,7 +35,8 @@ const (
 // Match is one indexed object that names a looked-up observable.
 type Match struct {
 	// Observable is what matched, normalized: the looked-up value, or for a
-	// CIDR match the indexed block that contains it.
+	// CIDR match the indexed block that contains it. The value may share
+	// memory with the index: it is immutable, like every Go string.
 	Observable Observable
 	// ObjectID and ObjectType name the matching object: an indicator, an
 	// observed-data or a cyber-observable.
@@ -74,42 +78,249 @@ type Config struct {
 // rebuilt from the stream at any time. It keeps the latest version of each
 // object only. It is safe for concurrent use: lookups run in parallel, Add
 // excludes them briefly.
+//
+// Layout: what grows with the number of observables (a million and more)
+// holds no pointers, so the garbage collector has nothing to mark in it,
+// and a lookup touches few cache lines: open-addressing tables of slots
+// (hash, the value's place in one byte arena, type, first posting), the
+// arena, and the further postings, all addressed by int32 indexes. Only the
+// records of the objects (one per indexed object) hold pointers.
 type Index struct {
-	cfg Config
+	cfg  Config
+	seed maphash.Seed
 
-	mu      sync.RWMutex
-	values  map[Observable][]posting   // every non-IP type
-	addrs   map[netip.Addr][]posting   // single IP addresses
-	blocks  map[netip.Prefix][]posting // CIDR blocks (masked), /0 to /31 (/127)
-	lens    [2][129]int                // blocks per prefix length, [0] IPv4, [1] IPv6
-	present [2][]int                   // lengths with blocks, longest first
-	objects map[string]*record         // by lower-case id: the latest version
-	waiting map[string][]*record       // cyber-observable id -> observed-data referencing it
-	entries int
-	pos     uint64
+	mu       sync.RWMutex
+	values   table     // single values: every type, IP addresses included
+	blocks   table     // CIDR blocks (masked), /0 to /31 (/127): few, so they stay in cache
+	arena    []byte    // slot values; bytes once written are never changed
+	garbage  int       // arena bytes no slot uses
+	posts    []posting // second and later postings of the slots
+	freePost int32     // first free posting, -1 for none
+
+	types   []string          // type number -> name; 0 and 1 are IPv4, IPv6
+	typeIDs map[string]uint16 // name -> type number
+
+	vias    []string         // via number -> text; refcounted by viaRefs
+	viaRefs []int32          // entries using each via; 0: free
+	viaIDs  map[string]int32 // text -> via number
+	freeVia []int32
+	keyIDs  map[string]string // key ids, interned, so judging keys reads no object
+
+	lens    [2][129]int // block postings per prefix length, [0] IPv4, [1] IPv6
+	present [2][]int    // lengths with blocks, longest first
+
+	objs       []objRec           // by object number; never removed, only replaced
+	judge      []judged           // by object number
+	ids        map[string]int32   // lower-case id -> object number
+	waiting    map[string][]int32 // cyber-observable id -> observed-data referencing it
+	entries    int
+	pos        uint64
+	scratch    [64]byte       // an address or block as text, while Add formats it
+	keyScratch [ipKeyLen]byte // its key
 }
 
-// record is one object version in the index.
-type record struct {
-	obj     *Object // Entries unused after indexing
-	entries []Entry // own entries, then those from referenced observables
+// ipKeyLen is the length of the key of an address or block: its 16 bytes
+// (IPv4 mapped to IPv6) and its prefix length. Slots of addresses and
+// blocks key on it, so that a lookup hashes bytes instead of formatting
+// text; the arena holds the text right after the key (a length byte, then
+// the text), for matches to name the address or block.
+const ipKeyLen = 17
+
+// ipKey writes the key of an address or block into buf.
+func ipKey(buf *[ipKeyLen]byte, pf netip.Prefix) string {
+	a := pf.Addr().As16()
+	copy(buf[:16], a[:])
+	buf[16] = byte(pf.Bits())
+	return unsafe.String(&buf[0], ipKeyLen)
 }
 
-// posting points from an index key to one entry of a record.
+// ipText returns the text of the address or block whose key is at off.
+func (x *Index) ipText(off uint32) string {
+	at := off + ipKeyLen
+	return x.str(at+1, uint16(x.arena[at]))
+}
+
+// arenaLen is how many arena bytes a slot of type typ and key length n
+// uses: its key, and for an address or block its text.
+func (x *Index) arenaLen(typ uint16, off uint32, n uint16) int {
+	if typ <= typeIPv6 {
+		return int(n) + 1 + int(x.arena[off+uint32(n)])
+	}
+	return int(n)
+}
+
+// Type numbers of the types with rules of their own, known from the start
+// and found by a switch, not a map: typeIPv4 and typeIPv6 are also the
+// family index of lens and present.
+const (
+	typeIPv4 = iota
+	typeIPv6
+	typeDomain
+	typeURL
+	typeEmail
+	typeFile
+	typeMAC
+	typeWallet
+	typeTransaction
+	typeMutex
+	typeAS
+	typeRegistryKey
+	builtinTypes
+)
+
+// builtinType returns the number of a type with rules of its own.
+func builtinType(typ string) (uint16, bool) {
+	switch typ {
+	case TypeIPv4:
+		return typeIPv4, true
+	case TypeIPv6:
+		return typeIPv6, true
+	case TypeDomain:
+		return typeDomain, true
+	case TypeURL:
+		return typeURL, true
+	case TypeEmail:
+		return typeEmail, true
+	case TypeFile:
+		return typeFile, true
+	case TypeMAC:
+		return typeMAC, true
+	case TypeWallet:
+		return typeWallet, true
+	case TypeTransaction:
+		return typeTransaction, true
+	case TypeMutex:
+		return typeMutex, true
+	case TypeAS:
+		return typeAS, true
+	case TypeRegistryKey:
+		return typeRegistryKey, true
+	}
+	return 0, false
+}
+
+// maxArena is the most arena bytes slots address (uint32 offsets).
+const maxArena = 1<<32 - 1
+
+// table is an open-addressing hash table of slots with linear probing.
+type table struct {
+	slots []slot // len a power of two, or 0
+	used  int
+}
+
+// slot is one distinct (type, normalized value). hash 0 marks an empty
+// slot; an occupied slot has at least one posting. The first posting is in
+// the slot itself: most values are named by one object, and looking them up
+// then reads no posting.
+type slot struct {
+	hash       uint64
+	off        uint32 // value in the arena
+	n          uint16
+	typ        uint16
+	obj, via   int32 // the first posting
+	more, last int32 // the other postings, in the order they were added; -1 none
+}
+
+// posting says that object obj names a slot's value, how (via).
 type posting struct {
-	rec   *record
-	entry int32
+	obj, via, next int32
+}
+
+// entryRef is one indexed entry of an object: its value (a slot's bytes in
+// the arena, to find the slot again when the object is replaced) and via.
+type entryRef struct {
+	off   uint32
+	n     uint16
+	typ   uint16
+	via   int32
+	block bool
+}
+
+// objRec is one object version in the index.
+type objRec struct {
+	obj     *Object    // Entries unused after indexing
+	entries []entryRef // own entries, then those from referenced observables
+}
+
+// judged is what an object's status is judged on (Object.Status), in 64
+// bytes, one cache line: a lookup judges every object it finds and reads
+// its Object only to report a match.
+type judged struct {
+	// validFrom and validUntil in Unix nanoseconds, clamped to the int64
+	// range, which judges every time within it the same.
+	validFrom, validUntil int64
+	acceptedAt            time.Time
+	keyID                 string // interned
+	revoked, hasUntil     bool
+}
+
+// judgedOf returns what o's status is judged on.
+func judgedOf(o *Object, keyID string) judged {
+	return judged{validFrom: clampNanos(o.ValidFrom), validUntil: clampNanos(o.ValidUntil),
+		acceptedAt: o.AcceptedAt, keyID: keyID, revoked: o.Revoked, hasUntil: !o.ValidUntil.IsZero()}
+}
+
+// Times beyond the int64 nanosecond range (years 1678 to 2262).
+var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+
+func clampNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanos):
+		return math.MinInt64
+	case t.After(maxNanos):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// clock is the time a lookup judges validity at.
+type clock struct {
+	t       time.Time
+	nanos   int64 // t in Unix nanoseconds
+	inRange bool  // t after minNanos and before maxNanos: nanos are exact
+}
+
+func newClock(t time.Time) clock {
+	return clock{t: t, nanos: clampNanos(t), inRange: t.After(minNanos) && t.Before(maxNanos)}
+}
+
+// status judges object n at c: as Object.Status does, from x.judge.
+func (x *Index) status(n int32, c *clock) Status {
+	if !c.inRange {
+		return x.objs[n].obj.Status(c.t, x.cfg.KeyTrust)
+	}
+	return x.judge[n].status(c.nanos, x.cfg.KeyTrust)
+}
+
+// status is Object.Status from j; now is in Unix nanoseconds, strictly
+// within the int64 range.
+func (j *judged) status(now int64, trust KeyTrust) Status {
+	switch {
+	case j.revoked:
+		return StatusRevoked
+	case trust != nil && !trust(j.keyID, j.acceptedAt):
+		return StatusKeyCompromised
+	case j.hasUntil && now >= j.validUntil:
+		return StatusExpired
+	case now < j.validFrom:
+		return StatusNotYetValid
+	}
+	return StatusLive
 }
 
 // New returns an empty index.
 func New(cfg Config) *Index {
 	return &Index{
-		cfg:     cfg,
-		values:  make(map[Observable][]posting),
-		addrs:   make(map[netip.Addr][]posting),
-		blocks:  make(map[netip.Prefix][]posting),
-		objects: make(map[string]*record),
-		waiting: make(map[string][]*record),
+		cfg:      cfg,
+		seed:     maphash.MakeSeed(),
+		freePost: -1,
+		types: []string{TypeIPv4, TypeIPv6, TypeDomain, TypeURL, TypeEmail, TypeFile, TypeMAC, TypeWallet,
+			TypeTransaction, TypeMutex, TypeAS, TypeRegistryKey},
+		typeIDs: make(map[string]uint16),
+		viaIDs:  make(map[string]int32),
+		keyIDs:  make(map[string]string),
+		ids:     make(map[string]int32),
+		waiting: make(map[string][]int32),
 	}
 }
 
@@ -124,113 +335,265 @@ func (x *Index) Add(o *Object) bool {
 	defer x.mu.Unlock()
 	x.pos = max(x.pos, o.Cursor)
 	id := idKey(o.ID)
-	if old, ok := x.objects[id]; ok {
-		if !o.Modified.After(old.obj.Modified) {
+	n, ok := x.ids[id]
+	if ok {
+		if !o.Modified.After(x.objs[n].obj.Modified) {
 			return false
 		}
-		x.remove(old)
+		x.remove(n)
+	} else {
+		n = int32(len(x.objs))
+		x.objs = append(x.objs, objRec{})
+		x.judge = append(x.judge, judged{})
+		x.ids[id] = n
 	}
-	rec := &record{obj: o, entries: o.Entries}
+	keyID, ok := x.keyIDs[o.KeyID]
+	if !ok {
+		keyID = strings.Clone(o.KeyID)
+		x.keyIDs[keyID] = keyID
+	}
+	entries := o.Entries
 	o.Entries = nil
-	x.objects[id] = rec
-	for i := range rec.entries {
-		x.post(rec, i)
+	x.objs[n] = objRec{obj: o, entries: make([]entryRef, 0, len(entries))}
+	x.judge[n] = judgedOf(o, keyID)
+	for _, e := range entries {
+		x.post(n, e.Type, e.Value, x.via(e.Via))
 	}
 	// An observed-data counts the observables of the cyber-observables it
 	// references, whenever they arrive.
 	for _, ref := range o.Refs {
 		r := idKey(ref)
-		if sco, ok := x.objects[r]; ok {
-			x.adopt(rec, sco)
+		if sco, ok := x.ids[r]; ok {
+			x.adopt(n, sco)
 		}
-		x.waiting[r] = append(x.waiting[r], rec)
+		x.waiting[r] = append(x.waiting[r], n)
 	}
 	for _, od := range x.waiting[id] {
-		if x.objects[idKey(od.obj.ID)] == od {
-			x.adopt(od, rec)
-		}
+		x.adopt(od, n)
 	}
+	x.compact()
 	return true
 }
 
 // adopt gives observed-data od the entries of cyber-observable sco.
-func (x *Index) adopt(od, sco *record) {
-	for _, e := range sco.entries {
-		od.entries = append(od.entries, Entry{Observable: e.Observable, Via: "object_refs " + sco.obj.ID + ": " + e.Via})
-		x.post(od, len(od.entries)-1)
+func (x *Index) adopt(od, sco int32) {
+	prefix := "object_refs " + x.objs[sco].obj.ID + ": "
+	// post appends to objs[od].entries: walk a fixed length of sco's.
+	es := x.objs[sco].entries
+	for _, e := range es[:len(es):len(es)] {
+		v := x.str(e.off, e.n)
+		if e.typ <= typeIPv6 {
+			v = x.ipText(e.off)
+		}
+		x.post(od, x.types[e.typ], v, x.via(prefix+x.vias[e.via]))
 	}
 }
 
-// post adds the posting of entry i of rec.
-func (x *Index) post(rec *record, i int) {
-	e := rec.entries[i]
-	p := posting{rec: rec, entry: int32(i)}
-	x.entries++
-	if e.Type == TypeIPv4 || e.Type == TypeIPv6 {
-		pf, ok := parseIP(e.Value)
+// str returns arena bytes as a string without copying: they never change.
+func (x *Index) str(off uint32, n uint16) string {
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&x.arena[off], int(n))
+}
+
+// via returns the number of a via text, counting one more use.
+func (x *Index) via(s string) int32 {
+	if v, ok := x.viaIDs[s]; ok {
+		x.viaRefs[v]++
+		return v
+	}
+	var v int32
+	if k := len(x.freeVia); k > 0 {
+		v = x.freeVia[k-1]
+		x.freeVia = x.freeVia[:k-1]
+		x.vias[v], x.viaRefs[v] = s, 1
+	} else {
+		v = int32(len(x.vias))
+		x.vias = append(x.vias, s)
+		x.viaRefs = append(x.viaRefs, 1)
+	}
+	x.viaIDs[s] = v
+	return v
+}
+
+// unvia counts one use less of via v.
+func (x *Index) unvia(v int32) {
+	if x.viaRefs[v]--; x.viaRefs[v] == 0 {
+		delete(x.viaIDs, x.vias[v])
+		x.vias[v] = ""
+		x.freeVia = append(x.freeVia, v)
+	}
+}
+
+// typeNum returns the number of a type name, or false if it has none.
+func (x *Index) typeNum(typ string) (uint16, bool) {
+	if t, ok := builtinType(typ); ok {
+		return t, true
+	}
+	t, ok := x.typeIDs[typ]
+	return t, ok
+}
+
+// typeID returns the number of a type name, adding it; false when the
+// numbers are exhausted (65,536 types).
+func (x *Index) typeID(typ string) (uint16, bool) {
+	if t, ok := x.typeNum(typ); ok {
+		return t, true
+	}
+	if len(x.types) > math.MaxUint16 {
+		return 0, false
+	}
+	t := uint16(len(x.types))
+	x.types = append(x.types, typ)
+	x.typeIDs[typ] = t
+	return t, true
+}
+
+// post indexes value v of type typ as named by object n, via via (whose
+// use it takes over). Values longer than MaxValueLen are not indexed: no
+// lookup could name them.
+func (x *Index) post(n int32, typ, v string, via int32) {
+	var t uint16
+	var text string // of an address or block: normalized, whatever form the entry had
+	tab := &x.values
+	bits := -1
+	if typ == TypeIPv4 || typ == TypeIPv6 {
+		pf, ok := parseIP(v)
 		if !ok {
-			x.entries--
+			x.unvia(via)
 			return
 		}
+		t = uint16(family(pf.Addr()))
 		if pf.IsSingleIP() {
-			x.addrs[pf.Addr()] = append(x.addrs[pf.Addr()], p)
+			text = unsafeString(pf.Addr().AppendTo(x.scratch[:0]))
+		} else {
+			text = unsafeString(pf.AppendTo(x.scratch[:0]))
+			bits, tab = pf.Bits(), &x.blocks
+		}
+		v = ipKey(&x.keyScratch, pf)
+	} else {
+		var ok bool
+		if t, ok = x.typeID(typ); !ok {
+			x.unvia(via)
 			return
 		}
-		fam := family(pf.Addr())
-		if x.lens[fam][pf.Bits()] == 0 {
-			x.present[fam] = append(x.present[fam], pf.Bits())
+	}
+	if len(v) > MaxValueLen {
+		x.unvia(via)
+		return
+	}
+	h := x.hash(t, v)
+	i := x.find(tab, t, h, v)
+	if i < 0 {
+		if i = x.insert(tab, t, h, v, text); i < 0 {
+			x.unvia(via)
+			return
+		}
+	}
+	x.entries++
+	s := &tab.slots[i]
+	switch {
+	case s.obj < 0:
+		s.obj, s.via = n, via
+	case s.more < 0:
+		s.more = x.newPost(n, via)
+		s.last = s.more
+	default:
+		p := x.newPost(n, via)
+		x.posts[s.last].next = p
+		s.last = p
+	}
+	x.objs[n].entries = append(x.objs[n].entries, entryRef{off: s.off, n: s.n, typ: t, via: via, block: bits >= 0})
+	if bits >= 0 {
+		fam := int(t)
+		if x.lens[fam][bits] == 0 {
+			x.present[fam] = append(x.present[fam], bits)
 			slices.Sort(x.present[fam])
 			slices.Reverse(x.present[fam])
 		}
-		x.lens[fam][pf.Bits()]++
-		x.blocks[pf] = append(x.blocks[pf], p)
-		return
+		x.lens[fam][bits]++
 	}
-	x.values[e.Observable] = append(x.values[e.Observable], p)
 }
 
-// remove drops every posting of rec.
-func (x *Index) remove(rec *record) {
-	drop := func(ps []posting) []posting {
-		return slices.DeleteFunc(ps, func(p posting) bool { return p.rec == rec })
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
 	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func (x *Index) newPost(obj, via int32) int32 {
+	if p := x.freePost; p >= 0 {
+		x.freePost = x.posts[p].next
+		x.posts[p] = posting{obj: obj, via: via, next: -1}
+		return p
+	}
+	x.posts = append(x.posts, posting{obj: obj, via: via, next: -1})
+	return int32(len(x.posts) - 1)
+}
+
+func (x *Index) freePosting(p int32) {
+	x.posts[p] = posting{next: x.freePost}
+	x.freePost = p
+}
+
+// remove drops every posting of object n.
+func (x *Index) remove(n int32) {
+	rec := &x.objs[n]
 	for _, e := range rec.entries {
 		x.entries--
-		if e.Type == TypeIPv4 || e.Type == TypeIPv6 {
-			pf, ok := parseIP(e.Value)
-			if !ok {
-				x.entries++
-				continue
+		x.unvia(e.via)
+		v := x.str(e.off, e.n)
+		tab := &x.values
+		if e.block {
+			tab = &x.blocks
+			fam, bits := int(e.typ), int(v[ipKeyLen-1])
+			if x.lens[fam][bits]--; x.lens[fam][bits] == 0 {
+				x.present[fam] = slices.DeleteFunc(x.present[fam], func(b int) bool { return b == bits })
 			}
-			if pf.IsSingleIP() {
-				if ps := drop(x.addrs[pf.Addr()]); len(ps) > 0 {
-					x.addrs[pf.Addr()] = ps
-				} else {
-					delete(x.addrs, pf.Addr())
+		}
+		i := x.find(tab, e.typ, x.hash(e.typ, v), v)
+		if i < 0 {
+			continue // cannot happen: every entry has its posting
+		}
+		s := &tab.slots[i]
+		if s.obj == n {
+			// Move the second posting up, if any.
+			if p := s.more; p >= 0 {
+				s.obj, s.via, s.more = x.posts[p].obj, x.posts[p].via, x.posts[p].next
+				if s.more < 0 {
+					s.last = -1
 				}
+				x.freePosting(p)
 				continue
 			}
-			if ps := drop(x.blocks[pf]); len(ps) > 0 {
-				x.blocks[pf] = ps
-			} else {
-				delete(x.blocks, pf)
-			}
-			fam := family(pf.Addr())
-			x.lens[fam][pf.Bits()]--
-			if x.lens[fam][pf.Bits()] == 0 {
-				x.present[fam] = slices.DeleteFunc(x.present[fam], func(b int) bool { return b == pf.Bits() })
-			}
+			x.garbage += x.arenaLen(s.typ, s.off, s.n)
+			x.deleteSlot(tab, i)
 			continue
 		}
-		if ps := drop(x.values[e.Observable]); len(ps) > 0 {
-			x.values[e.Observable] = ps
-		} else {
-			delete(x.values, e.Observable)
+		prev := int32(-1)
+		for p := s.more; p >= 0; prev, p = p, x.posts[p].next {
+			if x.posts[p].obj != n {
+				continue
+			}
+			next := x.posts[p].next
+			if prev < 0 {
+				s.more = next
+			} else {
+				x.posts[prev].next = next
+			}
+			if s.last == p {
+				s.last = prev
+			}
+			x.freePosting(p)
+			break
 		}
 	}
+	rec.entries = nil
 	for _, ref := range rec.obj.Refs {
 		r := idKey(ref)
-		if ws := slices.DeleteFunc(x.waiting[r], func(w *record) bool { return w == rec }); len(ws) > 0 {
+		if ws := slices.DeleteFunc(x.waiting[r], func(w int32) bool { return w == n }); len(ws) > 0 {
 			x.waiting[r] = ws
 		} else {
 			delete(x.waiting, r)
@@ -243,6 +606,123 @@ func family(a netip.Addr) int {
 		return 0
 	}
 	return 1
+}
+
+// hash hashes a type number and value; never 0, which marks empty slots.
+func (x *Index) hash(typ uint16, v string) uint64 {
+	h := maphash.String(x.seed, v) ^ uint64(typ)*0x9e3779b97f4a7c15
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// find returns the slot of (typ, v) with hash h in tab, or -1. A slot of
+// another value costs no arena read unless its hash is equal.
+func (x *Index) find(tab *table, typ uint16, h uint64, v string) int {
+	if len(tab.slots) == 0 {
+		return -1
+	}
+	mask := len(tab.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		s := &tab.slots[i]
+		if s.hash == 0 {
+			return -1
+		}
+		if s.hash == h && s.typ == typ && int(s.n) == len(v) && x.str(s.off, s.n) == v {
+			return i
+		}
+	}
+}
+
+// insert adds a slot without postings for (typ, v), not in tab, and
+// returns it; -1 if the arena is full. text is the text of an address or
+// block (v is then its key).
+func (x *Index) insert(tab *table, typ uint16, h uint64, v, text string) int {
+	need := len(v)
+	if typ <= typeIPv6 {
+		need += 1 + len(text)
+	}
+	if len(x.arena)+need > maxArena {
+		x.compact()
+		if len(x.arena)+need > maxArena {
+			return -1
+		}
+	}
+	if (tab.used+1)*8 > len(tab.slots)*5 { // load factor at most 5/8
+		old := tab.slots
+		tab.slots = make([]slot, max(2*len(old), 64))
+		for _, s := range old {
+			if s.hash != 0 {
+				tab.place(s)
+			}
+		}
+	}
+	off := uint32(len(x.arena))
+	x.arena = append(x.arena, v...)
+	if typ <= typeIPv6 {
+		x.arena = append(x.arena, byte(len(text)))
+		x.arena = append(x.arena, text...)
+	}
+	tab.used++
+	return tab.place(slot{hash: h, off: off, n: uint16(len(v)), typ: typ, obj: -1, via: -1, more: -1, last: -1})
+}
+
+// place puts s in the first free slot of its probe sequence.
+func (t *table) place(s slot) int {
+	mask := len(t.slots) - 1
+	i := int(s.hash) & mask
+	for t.slots[i].hash != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = s
+	return i
+}
+
+// deleteSlot empties slot i, moving later slots of the same probe run back
+// so that every slot stays reachable from its home (Knuth's algorithm R).
+func (x *Index) deleteSlot(tab *table, i int) {
+	mask := len(tab.slots) - 1
+	for j := (i + 1) & mask; tab.slots[j].hash != 0; j = (j + 1) & mask {
+		k := int(tab.slots[j].hash) & mask
+		if (j > i && (k <= i || k > j)) || (j < i && k <= i && k > j) {
+			tab.slots[i] = tab.slots[j]
+			i = j
+		}
+	}
+	tab.slots[i] = slot{}
+	tab.used--
+}
+
+// compact copies the live values to a new arena when most of the arena is
+// garbage (values of replaced objects), and moves the references to them.
+func (x *Index) compact() {
+	if x.garbage < 1<<20 || x.garbage < len(x.arena)/2 {
+		return
+	}
+	arena := make([]byte, 0, len(x.arena)-x.garbage)
+	moved := make(map[uint32]uint32, x.values.used+x.blocks.used)
+	for _, tab := range []*table{&x.values, &x.blocks} {
+		for i := range tab.slots {
+			s := &tab.slots[i]
+			if s.hash == 0 {
+				continue
+			}
+			off := uint32(len(arena))
+			arena = append(arena, x.arena[s.off:int(s.off)+x.arenaLen(s.typ, s.off, s.n)]...)
+			moved[s.off] = off
+			s.off = off
+		}
+	}
+	for i := range x.objs {
+		for j := range x.objs[i].entries {
+			e := &x.objs[i].entries[j]
+			e.off = moved[e.off]
+		}
+	}
+	// Strings handed out before (match values) keep the old arena alive
+	// as long as they live; it is never written again.
+	x.arena, x.garbage = arena, 0
 }
 
 // Position returns the cursor of the last object added.
@@ -266,7 +746,7 @@ func (x *Index) SetPosition(cursor uint64) {
 func (x *Index) Len() (observables, objects int) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.entries, len(x.objects)
+	return x.entries, len(x.objs)
 }
 
 // LookupOptions adjust a lookup.
@@ -292,40 +772,125 @@ func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, 
 		opts.Now = time.Now()
 	}
 	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
-		return x.lookupIP(dst, q, opts)
+		return x.lookupIP(dst, q, opts, nil)
 	}
-	v, err := Normalize(q.Type, q.Value)
-	if err != nil {
-		return dst, err
+	var buf [lowerBuf]byte
+	v, ok := lowered(&buf, q.Type, q.Value)
+	if !ok {
+		var err error
+		if v, err = Normalize(q.Type, q.Value); err != nil {
+			return dst, err
+		}
 	}
-	q.Value = v
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.report(dst, q, x.values[q], opts), nil
+	if s := x.findValue(q.Type, v); s != nil {
+		// The index's copy of the value: v may be in buf.
+		q.Value = x.str(s.off, s.n)
+		dst = x.report(dst, q, s, opts)
+	}
+	return dst, nil
 }
 
-// lookupIP looks up an address or block, formatting it only for a match.
-func (x *Index) lookupIP(dst []Match, q Observable, opts LookupOptions) ([]Match, error) {
+// lowerBuf is the longest value lowered lowers on the stack.
+const lowerBuf = 256
+
+// lowered returns the normal form (Normalize) of a value v of type typ in
+// buf, and true, when that is only v in lower case: v has upper-case ASCII
+// letters, is of a type compared without regard to case (domain names,
+// e-mail and MAC addresses, registry keys, hex digests), is ASCII, fits
+// buf, and has nothing for Normalize to trim. Looking up such a value then
+// allocates nothing. The result is in buf: it must not outlive the call
+// that made buf.
+func lowered(buf *[lowerBuf]byte, typ, v string) (string, bool) {
+	switch typ {
+	case TypeDomain:
+		if strings.HasSuffix(v, ".") {
+			return "", false
+		}
+	case TypeEmail, TypeMAC, TypeRegistryKey:
+	case TypeFile:
+		if !isHex(v) {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	if len(v) == 0 || len(v) > len(buf) || isASCIISpace(v[0]) || isASCIISpace(v[len(v)-1]) {
+		return "", false
+	}
+	upper := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 0x80 {
+			return "", false // strings.ToLower's Unicode rules
+		}
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	if !upper {
+		return "", false // Normalize returns v itself
+	}
+	return unsafe.String(&buf[0], len(v)), true
+}
+
+// isASCIISpace reports whether strings.TrimSpace trims c.
+func isASCIISpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// findValue returns the slot of a normalized value of a non-address type,
+// or nil. Call with x.mu held.
+func (x *Index) findValue(typ, v string) *slot {
+	t, ok := x.typeNum(typ)
+	if !ok {
+		return nil
+	}
+	if i := x.find(&x.values, t, x.hash(t, v), v); i >= 0 {
+		return &x.values.slots[i]
+	}
+	return nil
+}
+
+// lookupIP looks up an address or block: the address itself, then each
+// indexed block length that may contain it, longest first. With known set
+// it only finds out whether there is a live match (Known), into *known.
+func (x *Index) lookupIP(dst []Match, q Observable, opts LookupOptions, known *bool) ([]Match, error) {
 	pf, ok := parseIP(strings.TrimSpace(q.Value))
 	if !ok || pf.Addr().Is4() != (q.Type == TypeIPv4) {
 		_, err := Normalize(q.Type, q.Value) // the error
 		return dst, err
 	}
+	var buf [ipKeyLen]byte
+	fam := uint16(family(pf.Addr()))
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if pf.IsSingleIP() {
-		if ps := x.addrs[pf.Addr()]; len(ps) > 0 {
-			dst = x.report(dst, Observable{Type: q.Type, Value: pf.Addr().String()}, ps, opts)
+	// probe looks up one address or block; true means done (Known found).
+	probe := func(tab *table, v string) bool {
+		i := x.find(tab, fam, x.hash(fam, v), v)
+		if i < 0 {
+			return false
 		}
+		s := &tab.slots[i]
+		if known != nil {
+			*known = x.anyLive(s, opts)
+			return *known
+		}
+		dst = x.report(dst, Observable{Type: q.Type, Value: x.ipText(s.off)}, s, opts)
+		return false
 	}
-	fam := family(pf.Addr())
+	if pf.IsSingleIP() && probe(&x.values, ipKey(&buf, pf)) {
+		return dst, nil
+	}
 	for _, bits := range x.present[fam] {
 		if bits > pf.Bits() {
 			continue
 		}
-		block := netip.PrefixFrom(pf.Addr(), bits).Masked()
-		if ps := x.blocks[block]; len(ps) > 0 {
-			dst = x.report(dst, Observable{Type: q.Type, Value: block.String()}, ps, opts)
+		if probe(&x.blocks, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked())) {
+			return dst, nil
 		}
 	}
 	return dst, nil
@@ -337,71 +902,76 @@ func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	if q.Type != TypeIPv4 && q.Type != TypeIPv6 {
-		v, err := Normalize(q.Type, q.Value)
-		if err != nil {
+	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
+		var known bool
+		_, err := x.lookupIP(nil, q, opts, &known)
+		return known, err
+	}
+	var buf [lowerBuf]byte
+	v, ok := lowered(&buf, q.Type, q.Value)
+	if !ok {
+		var err error
+		if v, err = Normalize(q.Type, q.Value); err != nil {
 			return false, err
 		}
-		q.Value = v
-		x.mu.RLock()
-		defer x.mu.RUnlock()
-		return x.anyLive(x.values[q], opts), nil
-	}
-	pf, ok := parseIP(strings.TrimSpace(q.Value))
-	if !ok || pf.Addr().Is4() != (q.Type == TypeIPv4) {
-		_, err := Normalize(q.Type, q.Value)
-		return false, err
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if pf.IsSingleIP() && x.anyLive(x.addrs[pf.Addr()], opts) {
-		return true, nil
-	}
-	fam := family(pf.Addr())
-	for _, bits := range x.present[fam] {
-		if bits <= pf.Bits() && x.anyLive(x.blocks[netip.PrefixFrom(pf.Addr(), bits).Masked()], opts) {
-			return true, nil
-		}
-	}
-	return false, nil
+	s := x.findValue(q.Type, v)
+	return s != nil && x.anyLive(s, opts), nil
 }
 
-// anyLive reports whether a posting of ps is a live match MayRead allows.
-func (x *Index) anyLive(ps []posting, opts LookupOptions) bool {
-	for _, p := range ps {
-		o := p.rec.obj
-		if o.Status(opts.Now, x.cfg.KeyTrust) != StatusLive {
-			continue
+// postings calls fn with the postings of slot s, in order, until it
+// returns false.
+func (x *Index) postings(s *slot, fn func(obj, via int32) bool) {
+	if !fn(s.obj, s.via) {
+		return
+	}
+	for p := s.more; p >= 0; p = x.posts[p].next {
+		if !fn(x.posts[p].obj, x.posts[p].via) {
+			return
+		}
+	}
+}
+
+// anyLive reports whether a posting of slot s is a live match MayRead
+// allows.
+func (x *Index) anyLive(s *slot, opts LookupOptions) bool {
+	live := false
+	now := newClock(opts.Now)
+	x.postings(s, func(obj, via int32) bool {
+		if x.status(obj, &now) != StatusLive {
+			return true
 		}
 		if opts.MayRead == nil {
-			return true
+			live = true
+			return false
 		}
 		var m Match
-		o.fill(&m, Observable{}, p.rec.entries[p.entry].Via, StatusLive)
-		if opts.MayRead(&m) {
-			return true
-		}
-	}
-	return false
+		x.objs[obj].obj.fill(&m, Observable{}, x.vias[via], StatusLive)
+		live = opts.MayRead(&m)
+		return !live
+	})
+	return live
 }
 
-// report appends the matches of postings ps.
-func (x *Index) report(dst []Match, q Observable, ps []posting, opts LookupOptions) []Match {
-	for _, p := range ps {
-		o := p.rec.obj
-		st := o.Status(opts.Now, x.cfg.KeyTrust)
+// report appends the matches of the postings of slot s.
+func (x *Index) report(dst []Match, q Observable, s *slot, opts LookupOptions) []Match {
+	now := newClock(opts.Now)
+	x.postings(s, func(obj, via int32) bool {
+		st := x.status(obj, &now)
 		if !opts.IncludeRevoked && (st == StatusRevoked || st == StatusKeyCompromised) {
-			continue
+			return true
 		}
-		// Build the match in place: a pointer to a local would escape, and
-		// an allocation per lookup costs a GC share of the whole index.
+		// Build the match in place: a pointer to a local would escape.
 		dst = append(dst, Match{})
 		m := &dst[len(dst)-1]
-		o.fill(m, q, p.rec.entries[p.entry].Via, st)
+		x.objs[obj].obj.fill(m, q, x.vias[via], st)
 		if opts.MayRead != nil && !opts.MayRead(m) {
 			dst = dst[:len(dst)-1]
 		}
-	}
+		return true
+	})
 	return dst
 }
 

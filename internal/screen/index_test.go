@@ -3,6 +3,8 @@ package screen
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -412,5 +414,103 @@ func TestKnownAgreesWithLookup(t *testing.T) {
 	}
 	if k, _ := x.Known(Observable{TypeDomain, "k.example"}, LookupOptions{Now: t0.Add(time.Hour), MayRead: func(*Match) bool { return false }}); k {
 		t.Error("Known ignores MayRead")
+	}
+}
+
+// TestReplaceAgreesWithModel replaces objects many times (their values move
+// between slots, postings are unlinked, slots deleted, the arena compacted)
+// and checks every value against a plain map of what the latest versions
+// name.
+func TestReplaceAgreesWithModel(t *testing.T) {
+	x := New(Config{})
+	rng := rand.New(rand.NewPCG(1, 2))
+	const objects, values = 300, 3000
+	value := func(k int) Observable {
+		switch k % 3 {
+		case 0:
+			return Observable{TypeWallet, fmt.Sprintf("bc1q%01000d", k)} // long: fills the arena
+		case 1:
+			return Observable{TypeIPv4, fmt.Sprintf("10.0.%d.%d", k>>8, k&255)}
+		}
+		return Observable{TypeIPv4, fmt.Sprintf("10.%d.%d.0/24", 100+k%3, k%97)}
+	}
+	latest := make(map[int][]int) // object -> value numbers
+	compactions, arenaLen := 0, 0
+	for round := range 30 {
+		for range 100 {
+			n := rng.IntN(objects)
+			var vs []int
+			o := &Object{ID: id(n), Type: "indicator", Modified: t0.Add(time.Duration(round+1) * time.Minute), ValidFrom: t0, Confidence: -1}
+			for range rng.IntN(8) {
+				k := rng.IntN(values)
+				vs = append(vs, k)
+				o.Entries = append(o.Entries, Entry{value(k), fmt.Sprintf("via %d", k%5)})
+			}
+			if x.Add(o) {
+				latest[n] = vs
+			}
+		}
+		if len(x.arena) < arenaLen {
+			compactions++
+		}
+		arenaLen = len(x.arena)
+		want := make(map[Observable]map[string]int)
+		total := 0
+		for n, vs := range latest {
+			for _, k := range vs {
+				q := value(k)
+				if want[q] == nil {
+					want[q] = map[string]int{}
+				}
+				want[q][id(n)]++
+				total++
+			}
+		}
+		if got, _ := x.Len(); got != total {
+			t.Fatalf("round %d: Len = %d, want %d", round, got, total)
+		}
+		for k := range values {
+			q := value(k)
+			ms, err := x.Lookup(nil, q, LookupOptions{Now: t0.Add(time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for _, m := range ms {
+				if m.Observable.Value == q.Value {
+					got[m.ObjectID]++
+				}
+			}
+			if !maps.Equal(got, want[q]) {
+				t.Fatalf("round %d: %v: got %v, want %v", round, q, got, want[q])
+			}
+		}
+	}
+	if compactions == 0 {
+		t.Errorf("arena never compacted: %d of %d bytes garbage", x.garbage, len(x.arena))
+	}
+}
+
+// TestIndexJudgesAsObjectStatus: the index's compact copy of what a status
+// is judged on (nanoseconds, clamped) judges as Object.Status does, at
+// times within the int64 nanosecond range and beyond it.
+func TestIndexJudgesAsObjectStatus(t *testing.T) {
+	times := []time.Time{{}, time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC),
+		t0, t0.Add(time.Nanosecond), t0.Add(-time.Nanosecond), time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)}
+	for _, from := range times {
+		for _, until := range times {
+			x := New(Config{})
+			o := &Object{ID: id(1), Type: "indicator", ValidFrom: from, ValidUntil: until,
+				Entries: []Entry{{Observable{TypeDomain, "j.example"}, "v"}}}
+			want := *o
+			x.Add(o)
+			for _, now := range append(times[1:], time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)) {
+				ms, _ := x.Lookup(nil, Observable{TypeDomain, "j.example"}, LookupOptions{Now: now})
+				if st := want.Status(now, nil); len(ms) != 1 || ms[0].Status != st {
+					t.Errorf("valid %v to %v at %v: %s, want %s", from, until, now, ids(ms), st)
+				}
+			}
+		}
 	}
 }

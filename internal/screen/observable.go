@@ -205,10 +205,19 @@ func normalize(typ, v string) (string, error) {
 		if p.Addr().Is4() != (typ == TypeIPv4) {
 			return "", fmt.Errorf("%w: not an %s address", ErrBadValue, map[bool]string{true: "IPv4", false: "IPv6"}[typ == TypeIPv4])
 		}
+		// Most values are already in normal form: return them as they are
+		// rather than a new string.
+		var buf [64]byte
+		n := buf[:0]
 		if p.IsSingleIP() {
-			return p.Addr().String(), nil
+			n = p.Addr().AppendTo(n)
+		} else {
+			n = p.AppendTo(n)
 		}
-		return p.String(), nil
+		if string(n) == v {
+			return v, nil
+		}
+		return string(n), nil
 	case TypeDomain:
 		d := strings.ToLower(v)
 		for {

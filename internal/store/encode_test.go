@@ -46,7 +46,7 @@ func BenchmarkMessage(b *testing.B) {
 	b.ReportAllocs()
 	seq := uint64(1)
 	for b.Loop() {
-		if _, err := s.message(plannedWrite{item: &item{e: &e}, seq: seq}, rcpt, &enc); err != nil {
+		if _, _, err := s.message(plannedWrite{item: &item{e: &e}, seq: seq}, rcpt, &enc); err != nil {
 			b.Fatal(err)
 		}
 		seq++

@@ -21,6 +21,11 @@ type index struct {
 	mu   sync.RWMutex
 	byID map[string]*idEntry
 	pos  uint64 // every stream message up to here is in the index
+
+	// One copy of each distinct owner and sharing: a million objects come
+	// from a few members with a few sharing choices.
+	owners   map[string]string
+	sharings map[string]*stixhubv1.Sharing
 }
 
 // idEntry is what the hub knows about one STIX id.
@@ -35,7 +40,9 @@ type version struct {
 	seq uint64
 }
 
-func newIndex() *index { return &index{byID: make(map[string]*idEntry)} }
+func newIndex() *index {
+	return &index{byID: make(map[string]*idEntry), owners: make(map[string]string), sharings: make(map[string]*stixhubv1.Sharing)}
+}
 
 // idKey is the index key of a STIX id. UUIDs are read in any case (RFC
 // 4122), so two spellings of one id are one object.
@@ -64,7 +71,8 @@ func (x *index) observe(id, vkey, member string, seq uint64, sh *stixhubv1.Shari
 	id = idKey(id)
 	e, ok := x.byID[id]
 	if !ok {
-		x.byID[id] = &idEntry{owner: member, versions: []version{{vkey, seq}}, sharing: sh}
+		// Copies: the strings may point into a larger message buffer.
+		x.byID[strings.Clone(id)] = &idEntry{owner: x.owner(member), versions: []version{{strings.Clone(vkey), seq}}, sharing: x.sharing(sh)}
 		return
 	}
 	for _, v := range e.versions {
@@ -72,10 +80,35 @@ func (x *index) observe(id, vkey, member string, seq uint64, sh *stixhubv1.Shari
 			return
 		}
 	}
-	e.versions = append(e.versions, version{vkey, seq})
+	e.versions = append(e.versions, version{strings.Clone(vkey), seq})
 	if seq >= e.versions[len(e.versions)-1].seq {
-		e.sharing = sh
+		e.sharing = x.sharing(sh)
 	}
+}
+
+// owner returns the index's copy of a member id.
+func (x *index) owner(member string) string {
+	if o, ok := x.owners[member]; ok {
+		return o
+	}
+	o := strings.Clone(member)
+	x.owners[o] = o
+	return o
+}
+
+// sharing returns the index's copy of a sharing, refs left out (the index
+// answers who may read an object that another one references).
+func (x *index) sharing(sh *stixhubv1.Sharing) *stixhubv1.Sharing {
+	if sh == nil {
+		return nil
+	}
+	key := encodeSharing(sh)
+	if c, ok := x.sharings[key]; ok {
+		return c
+	}
+	c := &stixhubv1.Sharing{Tlp: sh.GetTlp(), DefaultTlp: sh.GetDefaultTlp(), Groups: sh.GetGroups(), Recipients: sh.GetRecipients()}
+	x.sharings[key] = c
+	return c
 }
 
 // sharingOf returns the owner and the sharing of the newest version of id.

@@ -1,6 +1,7 @@
 // Package store is the hub's durable record of accepted objects: one
 // JetStream stream, the single source of truth, written by a group-commit
-// appender and read by per-subscriber consumers.
+// appender. Readers get it through internal/fanout, which holds the newest
+// messages in memory and replays older ones with Replay.
 //
 // Each accepted object version is one stream message on the subject
 // <prefix>.<type>, holding a stixhubv1.StoredObject, with headers naming the
@@ -118,6 +119,13 @@ type Config struct {
 	// appender's acknowledgements queue behind thousands of deliveries.
 	// Default: the writer's handle.
 	SubscribeJS jetstream.JetStream
+	// OnStored, when set, is called by the appender with each group's
+	// stored messages, in cursor order, once JetStream acknowledged them and
+	// before their publishers hear so. It runs on the appender's goroutine:
+	// it must be quick and must not modify what it is given. An exclusive
+	// store uses it to feed subscriptions without reading its own stream
+	// back.
+	OnStored func([]Stored)
 	// Signer signs receipt tree heads. Required.
 	Signer receipt.Signer
 	// Logger is for operational events. Default slog.Default().
@@ -171,6 +179,14 @@ type Entry struct {
 	// Revocation, when set, makes this entry a key revocation event instead
 	// of an object: every other field is ignored, and it is always stored.
 	Revocation *stixhubv1.KeyRevocation
+}
+
+// Stored is one stream message as subscribers see it.
+type Stored struct {
+	// Type is the STIX type of the object, or RevocationSubjectToken.
+	Type string
+	// Delivery is the message; shared, so read-only.
+	Delivery *stixhubv1.Delivery
 }
 
 // Outcome is what Append did with one entry.
@@ -512,9 +528,10 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 	start := time.Now()
 	var prevID string
 	futures := make([]jetstream.PubAckFuture, 0, len(writes))
+	recs := make([]*stixhubv1.StoredObject, 0, len(writes))
 	var enc groupEncoding
 	for i, w := range writes {
-		msg, err := s.message(w, receiptOf(receipts, leafOf[i]), &enc)
+		msg, rec, err := s.message(w, receiptOf(receipts, leafOf[i]), &enc)
 		if err != nil {
 			s.cfg.Logger.Error("encode stored object", "id", w.e.ID, "err", err)
 			break
@@ -545,6 +562,7 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			break
 		}
 		futures = append(futures, f)
+		recs = append(recs, rec)
 	}
 
 	// One deadline for the whole group. A context, not a timer: once it
@@ -555,6 +573,12 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 	defer cancelAcks()
 	var maxSeq uint64
 	anyFailed, outOfPlan := false, 0
+	var stored []Stored
+	type ok struct {
+		i   int
+		seq uint64
+	}
+	var accepted []ok // writes stored, finished once OnStored has them
 	for i, w := range writes {
 		if i >= len(futures) {
 			failed = append(failed, w.item)
@@ -576,7 +600,10 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			} else {
 				s.idx.observe(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence, w.e.Sharing)
 			}
-			s.finish(w.item, Result{Outcome: Accepted, Cursor: ack.Sequence, Receipt: receiptOf(receipts, leafOf[i])})
+			accepted = append(accepted, ok{i, ack.Sequence})
+			if s.cfg.OnStored != nil {
+				stored = append(stored, storedOf(w.e, ack.Sequence, recs[i]))
+			}
 			maxSeq = max(maxSeq, ack.Sequence)
 		case err := <-futures[i].Err():
 			var apiErr *jetstream.APIError
@@ -592,6 +619,12 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			transient = true
 			anyFailed = true
 		}
+	}
+	if len(stored) > 0 {
+		s.cfg.OnStored(stored)
+	}
+	for _, a := range accepted {
+		s.finish(writes[a.i].item, Result{Outcome: Accepted, Cursor: a.seq, Receipt: receiptOf(receipts, leafOf[a.i])})
 	}
 	if len(failed) == 0 {
 		s.next = maxSeq + 1
@@ -629,7 +662,7 @@ func receiptOf(receipts []*stixhubv1.Receipt, leaf int) *stixhubv1.Receipt {
 // revocation events to <prefix>._key-revoked (no STIX type has an
 // underscore), without them. enc carries what consecutive messages of a
 // group usually share.
-func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt, enc *groupEncoding) (*nats.Msg, error) {
+func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt, enc *groupEncoding) (*nats.Msg, *stixhubv1.StoredObject, error) {
 	// Room for the index headers, the sequence guard and the message-id
 	// chain (see write) without the map growing.
 	msg := &nats.Msg{Header: make(nats.Header, 7)}
@@ -655,7 +688,7 @@ func (s *Store) message(w plannedWrite, rcpt *stixhubv1.Receipt, enc *groupEncod
 	msg.Header[jetstream.ExpectedLastSeqHeader] = []string{strconv.FormatUint(w.seq-1, 10)}
 	data, err := proto.Marshal(rec)
 	msg.Data = data
-	return msg, err
+	return msg, rec, err
 }
 
 // groupEncoding remembers the subject and sharing header of the last

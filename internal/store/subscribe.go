@@ -9,7 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/protobuf/proto"
 
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
@@ -30,6 +29,11 @@ type SubscribeOptions struct {
 // ordered JetStream consumer, so a subscriber that resumes after the last
 // cursor it handled sees every later object exactly once.
 func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started func() error, fn func(*stixhubv1.Delivery) error) error {
+	return s.SubscribeStored(ctx, opts, started, func(m Stored) error { return fn(m.Delivery) })
+}
+
+// SubscribeStored is Subscribe, handing over each message with its type.
+func (s *Store) SubscribeStored(ctx context.Context, opts SubscribeOptions, started func() error, fn func(Stored) error) error {
 	cfg := jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		// After a NATS node is lost, an ordered consumer recreates itself;
@@ -49,16 +53,7 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
 		cfg.OptStartSeq = opts.AfterCursor + 1
 	}
-	if len(opts.Types) == 0 {
-		cfg.FilterSubjects = []string{s.cfg.SubjectPrefix + ".>"}
-	}
-	for _, t := range opts.Types {
-		cfg.FilterSubjects = append(cfg.FilterSubjects, s.cfg.SubjectPrefix+"."+t)
-	}
-	if len(opts.Types) > 0 {
-		// Key revocations concern every subscriber, whatever it filters.
-		cfg.FilterSubjects = append(cfg.FilterSubjects, s.cfg.SubjectPrefix+"."+RevocationSubjectToken)
-	}
+	cfg.FilterSubjects = s.filter(opts.Types)
 	cons, err := s.subs.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("%w: create consumer: %v", ErrUnavailable, err)
@@ -96,26 +91,14 @@ func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started fu
 			}
 			return fmt.Errorf("%w: next message: %v", ErrUnavailable, err)
 		}
-		meta, err := m.Metadata()
+		st, _, err := s.decode(m)
 		if err != nil {
-			return fmt.Errorf("message metadata: %w", err)
-		}
-		var rec stixhubv1.StoredObject
-		if err := proto.Unmarshal(m.Data(), &rec); err != nil {
-			return fmt.Errorf("decode stored object at cursor %d: %w", meta.Sequence.Stream, err)
-		}
-		d := &stixhubv1.Delivery{
-			Cursor:        meta.Sequence.Stream,
-			MemberId:      rec.GetMemberId(),
-			Object:        rec.GetObject(),
-			Receipt:       rec.GetReceipt(),
-			KeyRevocation: rec.GetKeyRevocation(),
-			Sharing:       rec.GetSharing(),
-		}
-		if err := fn(d); err != nil {
 			return err
 		}
-		delivered = d.Cursor
+		if err := fn(st); err != nil {
+			return err
+		}
+		delivered = st.Delivery.Cursor
 	}
 }
 

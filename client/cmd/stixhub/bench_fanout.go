@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -36,6 +37,7 @@ type fanoutOpts struct {
 	hubMetrics  []string
 	profile     string
 	drain       time.Duration
+	decode      string
 }
 
 func newBenchFanoutCmd(c *conn) *cobra.Command {
@@ -76,6 +78,7 @@ token.`,
 	f.IntVar(&o.conns, "conns", 4, "publishing connections (calls in flight at most)")
 	f.StringVar(&o.dataDir, "data-dir", "", "data directory for the in-process hub (default: a temporary directory, removed after)")
 	f.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the publishing phase to this file (in-process hub: includes the hub)")
+	f.StringVar(&o.decode, "decode", "cursor", `what subscribers decode of each delivery: "cursor" (its cursor only, so that the emulated subscribers leave the hub its CPU) or "full" (the client library's full decode, as a member does)`)
 	f.StringSliceVar(&o.hubMetrics, "hub-metrics", nil, "metrics URLs of the hub nodes (http://host:port/metrics), to report their resident memory")
 	return cmd
 }
@@ -89,6 +92,9 @@ type delivery struct {
 func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Writer) error {
 	if o.subscribers <= 0 || o.rate <= 0 || o.duration <= 0 || o.batch <= 0 || o.batch > 1000 || o.conns <= 0 {
 		return errors.New("--subscribers, --rate, --duration and --conns must be positive, --batch 1..1000")
+	}
+	if o.decode != "cursor" && o.decode != "full" {
+		return fmt.Errorf("--decode %q: want cursor or full", o.decode)
 	}
 	target, acct, stop, err := benchSetup(ctx, c, o.embedded, o.dataDir, "off", "bench fanout", stderr)
 	if err != nil {
@@ -109,12 +115,16 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	dial := func() (*client.Client, error) {
+	dial := func(extra ...client.Option) (*client.Client, error) {
 		opts := []client.Option{client.WithToken(token)}
 		if target.caFile != "" {
 			opts = append(opts, client.WithCAFile(target.caFile))
 		}
-		return client.New(ctx, target.hub, opts...)
+		return client.New(ctx, target.hub, append(opts, extra...)...)
+	}
+	var subOpts []client.Option
+	if o.decode == "cursor" {
+		subOpts = append(subOpts, client.WithDialOptions(grpc.WithDefaultCallOptions(grpc.ForceCodecV2(newCursorCodec()))))
 	}
 
 	// Subscribers, each on its own connection, all started before the
@@ -129,7 +139,7 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	subErrs := make(chan error, o.subscribers)
 	var received atomic.Int64
 	for i := range o.subscribers {
-		cl, err := dial()
+		cl, err := dial(subOpts...)
 		if err != nil {
 			return err
 		}
@@ -291,7 +301,7 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stdout, "machine: %s, %d CPUs, GOMAXPROCS=%d, %s %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "hub: %s\n", map[bool]string{true: "in-process (embedded NATS, same machine)", false: target.hub}[o.embedded])
-	fmt.Fprintf(stdout, "subscribers=%d rate=%d/s batch=%d objects=%d\n", o.subscribers, o.rate, o.batch, accepted.Load())
+	fmt.Fprintf(stdout, "subscribers=%d rate=%d/s batch=%d objects=%d decode=%s\n", o.subscribers, o.rate, o.batch, accepted.Load(), o.decode)
 	fmt.Fprintf(stdout, "achieved_rate=%.0f objects/s (publishing took %.2fs; all delivered after %.2fs)\n", float64(accepted.Load())/pubElapsed.Seconds(), pubElapsed.Seconds(), drained.Seconds())
 	fmt.Fprintf(stdout, "delivered=%d of %d missing=%d dup=%d other=%d (publish calls retried: %d; missing = not delivered within --drain %v)\n", len(lat), want, lost, dups, foreign, retries.Load(), o.drain)
 	fmt.Fprintf(stdout, "latency p50=%v p99=%v max=%v\n", pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))

@@ -710,7 +710,12 @@ type SubscribeRequest struct {
 	FromNow bool `protobuf:"varint,2,opt,name=from_now,json=fromNow,proto3" json:"from_now,omitempty"`
 	// Deliver only these STIX types (such as "indicator"); empty means all.
 	// At most 64 types.
-	Types         []string `protobuf:"bytes,3,rep,name=types,proto3" json:"types,omitempty"`
+	Types []string `protobuf:"bytes,3,rep,name=types,proto3" json:"types,omitempty"`
+	// Deliver up to this many objects per message, as a DeliveryBatch, when
+	// more than one is ready (at most 1000). 0 or 1: one Delivery per message.
+	// Batches cut the per-message cost of busy streams; they never wait to
+	// fill up.
+	MaxBatch      uint32 `protobuf:"varint,4,opt,name=max_batch,json=maxBatch,proto3" json:"max_batch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -766,8 +771,16 @@ func (x *SubscribeRequest) GetTypes() []string {
 	return nil
 }
 
+func (x *SubscribeRequest) GetMaxBatch() uint32 {
+	if x != nil {
+		return x.MaxBatch
+	}
+	return 0
+}
+
 // SubscribeResponse is one message of a subscription: first a Started, then
-// one Delivery per object.
+// one Delivery per object, or DeliveryBatches when the request set
+// `max_batch`.
 type SubscribeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// What this message carries.
@@ -776,6 +789,7 @@ type SubscribeResponse struct {
 	//
 	//	*SubscribeResponse_Started
 	//	*SubscribeResponse_Delivery
+	//	*SubscribeResponse_Batch
 	Event         isSubscribeResponse_Event `protobuf_oneof:"event"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -836,6 +850,15 @@ func (x *SubscribeResponse) GetDelivery() *Delivery {
 	return nil
 }
 
+func (x *SubscribeResponse) GetBatch() *DeliveryBatch {
+	if x != nil {
+		if x, ok := x.Event.(*SubscribeResponse_Batch); ok {
+			return x.Batch
+		}
+	}
+	return nil
+}
+
 type isSubscribeResponse_Event interface {
 	isSubscribeResponse_Event()
 }
@@ -850,9 +873,62 @@ type SubscribeResponse_Delivery struct {
 	Delivery *Delivery `protobuf:"bytes,2,opt,name=delivery,proto3,oneof"`
 }
 
+type SubscribeResponse_Batch struct {
+	// Several delivered objects, in stream order.
+	Batch *DeliveryBatch `protobuf:"bytes,3,opt,name=batch,proto3,oneof"`
+}
+
 func (*SubscribeResponse_Started) isSubscribeResponse_Event() {}
 
 func (*SubscribeResponse_Delivery) isSubscribeResponse_Event() {}
+
+func (*SubscribeResponse_Batch) isSubscribeResponse_Event() {}
+
+// DeliveryBatch is consecutive deliveries of one subscription.
+type DeliveryBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// In stream order; at most the request's `max_batch`.
+	Deliveries    []*Delivery `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliveryBatch) Reset() {
+	*x = DeliveryBatch{}
+	mi := &file_stixhub_v1_hub_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliveryBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliveryBatch) ProtoMessage() {}
+
+func (x *DeliveryBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_stixhub_v1_hub_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliveryBatch.ProtoReflect.Descriptor instead.
+func (*DeliveryBatch) Descriptor() ([]byte, []int) {
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DeliveryBatch) GetDeliveries() []*Delivery {
+	if x != nil {
+		return x.Deliveries
+	}
+	return nil
+}
 
 // Started confirms a subscription and says where it starts.
 type Started struct {
@@ -868,7 +944,7 @@ type Started struct {
 
 func (x *Started) Reset() {
 	*x = Started{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[9]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -880,7 +956,7 @@ func (x *Started) String() string {
 func (*Started) ProtoMessage() {}
 
 func (x *Started) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[9]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -893,7 +969,7 @@ func (x *Started) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Started.ProtoReflect.Descriptor instead.
 func (*Started) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{9}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Started) GetAfterCursor() uint64 {
@@ -928,7 +1004,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[10]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -940,7 +1016,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[10]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -953,7 +1029,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{10}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Delivery) GetCursor() uint64 {
@@ -1030,7 +1106,7 @@ type Sharing struct {
 
 func (x *Sharing) Reset() {
 	*x = Sharing{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1042,7 +1118,7 @@ func (x *Sharing) String() string {
 func (*Sharing) ProtoMessage() {}
 
 func (x *Sharing) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[11]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1055,7 +1131,7 @@ func (x *Sharing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sharing.ProtoReflect.Descriptor instead.
 func (*Sharing) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{11}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Sharing) GetTlp() string {
@@ -1106,7 +1182,7 @@ type KeyRevocation struct {
 
 func (x *KeyRevocation) Reset() {
 	*x = KeyRevocation{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1118,7 +1194,7 @@ func (x *KeyRevocation) String() string {
 func (*KeyRevocation) ProtoMessage() {}
 
 func (x *KeyRevocation) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[12]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1131,7 +1207,7 @@ func (x *KeyRevocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyRevocation.ProtoReflect.Descriptor instead.
 func (*KeyRevocation) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{12}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *KeyRevocation) GetKey() *Key {
@@ -1162,7 +1238,7 @@ type StoredObject struct {
 
 func (x *StoredObject) Reset() {
 	*x = StoredObject{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1174,7 +1250,7 @@ func (x *StoredObject) String() string {
 func (*StoredObject) ProtoMessage() {}
 
 func (x *StoredObject) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[13]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1187,7 +1263,7 @@ func (x *StoredObject) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredObject.ProtoReflect.Descriptor instead.
 func (*StoredObject) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{13}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *StoredObject) GetObject() *SignedObject {
@@ -1236,7 +1312,7 @@ type GetKeySetRequest struct {
 
 func (x *GetKeySetRequest) Reset() {
 	*x = GetKeySetRequest{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1248,7 +1324,7 @@ func (x *GetKeySetRequest) String() string {
 func (*GetKeySetRequest) ProtoMessage() {}
 
 func (x *GetKeySetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[14]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1261,7 +1337,7 @@ func (x *GetKeySetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeySetRequest.ProtoReflect.Descriptor instead.
 func (*GetKeySetRequest) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{14}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetKeySetRequest) GetMemberId() string {
@@ -1285,7 +1361,7 @@ type GetKeySetResponse struct {
 
 func (x *GetKeySetResponse) Reset() {
 	*x = GetKeySetResponse{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1297,7 +1373,7 @@ func (x *GetKeySetResponse) String() string {
 func (*GetKeySetResponse) ProtoMessage() {}
 
 func (x *GetKeySetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[15]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1310,7 +1386,7 @@ func (x *GetKeySetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeySetResponse.ProtoReflect.Descriptor instead.
 func (*GetKeySetResponse) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{15}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetKeySetResponse) GetKeys() []*Key {
@@ -1343,7 +1419,7 @@ type LookupRequest struct {
 
 func (x *LookupRequest) Reset() {
 	*x = LookupRequest{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1355,7 +1431,7 @@ func (x *LookupRequest) String() string {
 func (*LookupRequest) ProtoMessage() {}
 
 func (x *LookupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[16]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1368,7 +1444,7 @@ func (x *LookupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupRequest.ProtoReflect.Descriptor instead.
 func (*LookupRequest) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{16}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LookupRequest) GetObservables() []*Observable {
@@ -1411,7 +1487,7 @@ type Observable struct {
 
 func (x *Observable) Reset() {
 	*x = Observable{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1423,7 +1499,7 @@ func (x *Observable) String() string {
 func (*Observable) ProtoMessage() {}
 
 func (x *Observable) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[17]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1436,7 +1512,7 @@ func (x *Observable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Observable.ProtoReflect.Descriptor instead.
 func (*Observable) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{17}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Observable) GetType() string {
@@ -1464,7 +1540,7 @@ type LookupResponse struct {
 
 func (x *LookupResponse) Reset() {
 	*x = LookupResponse{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1476,7 +1552,7 @@ func (x *LookupResponse) String() string {
 func (*LookupResponse) ProtoMessage() {}
 
 func (x *LookupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[18]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1489,7 +1565,7 @@ func (x *LookupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupResponse.ProtoReflect.Descriptor instead.
 func (*LookupResponse) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{18}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *LookupResponse) GetResults() []*LookupResult {
@@ -1514,7 +1590,7 @@ type LookupResult struct {
 
 func (x *LookupResult) Reset() {
 	*x = LookupResult{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1526,7 +1602,7 @@ func (x *LookupResult) String() string {
 func (*LookupResult) ProtoMessage() {}
 
 func (x *LookupResult) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[19]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1539,7 +1615,7 @@ func (x *LookupResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupResult.ProtoReflect.Descriptor instead.
 func (*LookupResult) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{19}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *LookupResult) GetIndex() uint32 {
@@ -1604,7 +1680,7 @@ type LookupMatch struct {
 
 func (x *LookupMatch) Reset() {
 	*x = LookupMatch{}
-	mi := &file_stixhub_v1_hub_proto_msgTypes[20]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1616,7 +1692,7 @@ func (x *LookupMatch) String() string {
 func (*LookupMatch) ProtoMessage() {}
 
 func (x *LookupMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_stixhub_v1_hub_proto_msgTypes[20]
+	mi := &file_stixhub_v1_hub_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1629,7 +1705,7 @@ func (x *LookupMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupMatch.ProtoReflect.Descriptor instead.
 func (*LookupMatch) Descriptor() ([]byte, []int) {
-	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{20}
+	return file_stixhub_v1_hub_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *LookupMatch) GetObservable() *Observable {
@@ -1779,15 +1855,21 @@ const file_stixhub_v1_hub_proto_rawDesc = "" +
 	"leaf_index\x18\n" +
 	" \x01(\x04R\tleafIndex\x12\x14\n" +
 	"\x05proof\x18\v \x03(\fR\x05proof\x12\x1c\n" +
-	"\tsignature\x18\f \x01(\fR\tsignature\"f\n" +
+	"\tsignature\x18\f \x01(\fR\tsignature\"\x83\x01\n" +
 	"\x10SubscribeRequest\x12!\n" +
 	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\x12\x19\n" +
 	"\bfrom_now\x18\x02 \x01(\bR\afromNow\x12\x14\n" +
-	"\x05types\x18\x03 \x03(\tR\x05types\"\x81\x01\n" +
+	"\x05types\x18\x03 \x03(\tR\x05types\x12\x1b\n" +
+	"\tmax_batch\x18\x04 \x01(\rR\bmaxBatch\"\xb4\x01\n" +
 	"\x11SubscribeResponse\x12/\n" +
 	"\astarted\x18\x01 \x01(\v2\x13.stixhub.v1.StartedH\x00R\astarted\x122\n" +
-	"\bdelivery\x18\x02 \x01(\v2\x14.stixhub.v1.DeliveryH\x00R\bdeliveryB\a\n" +
-	"\x05event\",\n" +
+	"\bdelivery\x18\x02 \x01(\v2\x14.stixhub.v1.DeliveryH\x00R\bdelivery\x121\n" +
+	"\x05batch\x18\x03 \x01(\v2\x19.stixhub.v1.DeliveryBatchH\x00R\x05batchB\a\n" +
+	"\x05event\"E\n" +
+	"\rDeliveryBatch\x124\n" +
+	"\n" +
+	"deliveries\x18\x01 \x03(\v2\x14.stixhub.v1.DeliveryR\n" +
+	"deliveries\",\n" +
 	"\aStarted\x12!\n" +
 	"\fafter_cursor\x18\x01 \x01(\x04R\vafterCursor\"\xab\x02\n" +
 	"\bDelivery\x12\x16\n" +
@@ -1893,7 +1975,7 @@ func file_stixhub_v1_hub_proto_rawDescGZIP() []byte {
 }
 
 var file_stixhub_v1_hub_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_stixhub_v1_hub_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_stixhub_v1_hub_proto_goTypes = []any{
 	(Outcome)(0),                  // 0: stixhub.v1.Outcome
 	(MatchStatus)(0),              // 1: stixhub.v1.MatchStatus
@@ -1906,21 +1988,22 @@ var file_stixhub_v1_hub_proto_goTypes = []any{
 	(*Receipt)(nil),               // 8: stixhub.v1.Receipt
 	(*SubscribeRequest)(nil),      // 9: stixhub.v1.SubscribeRequest
 	(*SubscribeResponse)(nil),     // 10: stixhub.v1.SubscribeResponse
-	(*Started)(nil),               // 11: stixhub.v1.Started
-	(*Delivery)(nil),              // 12: stixhub.v1.Delivery
-	(*Sharing)(nil),               // 13: stixhub.v1.Sharing
-	(*KeyRevocation)(nil),         // 14: stixhub.v1.KeyRevocation
-	(*StoredObject)(nil),          // 15: stixhub.v1.StoredObject
-	(*GetKeySetRequest)(nil),      // 16: stixhub.v1.GetKeySetRequest
-	(*GetKeySetResponse)(nil),     // 17: stixhub.v1.GetKeySetResponse
-	(*LookupRequest)(nil),         // 18: stixhub.v1.LookupRequest
-	(*Observable)(nil),            // 19: stixhub.v1.Observable
-	(*LookupResponse)(nil),        // 20: stixhub.v1.LookupResponse
-	(*LookupResult)(nil),          // 21: stixhub.v1.LookupResult
-	(*LookupMatch)(nil),           // 22: stixhub.v1.LookupMatch
-	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
-	(*Key)(nil),                   // 24: stixhub.v1.Key
-	(*HubKey)(nil),                // 25: stixhub.v1.HubKey
+	(*DeliveryBatch)(nil),         // 11: stixhub.v1.DeliveryBatch
+	(*Started)(nil),               // 12: stixhub.v1.Started
+	(*Delivery)(nil),              // 13: stixhub.v1.Delivery
+	(*Sharing)(nil),               // 14: stixhub.v1.Sharing
+	(*KeyRevocation)(nil),         // 15: stixhub.v1.KeyRevocation
+	(*StoredObject)(nil),          // 16: stixhub.v1.StoredObject
+	(*GetKeySetRequest)(nil),      // 17: stixhub.v1.GetKeySetRequest
+	(*GetKeySetResponse)(nil),     // 18: stixhub.v1.GetKeySetResponse
+	(*LookupRequest)(nil),         // 19: stixhub.v1.LookupRequest
+	(*Observable)(nil),            // 20: stixhub.v1.Observable
+	(*LookupResponse)(nil),        // 21: stixhub.v1.LookupResponse
+	(*LookupResult)(nil),          // 22: stixhub.v1.LookupResult
+	(*LookupMatch)(nil),           // 23: stixhub.v1.LookupMatch
+	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
+	(*Key)(nil),                   // 25: stixhub.v1.Key
+	(*HubKey)(nil),                // 26: stixhub.v1.HubKey
 }
 var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	2,  // 0: stixhub.v1.PublishRequest.objects:type_name -> stixhub.v1.SignedObject
@@ -1929,42 +2012,44 @@ var file_stixhub_v1_hub_proto_depIdxs = []int32{
 	8,  // 3: stixhub.v1.PublishResult.receipt:type_name -> stixhub.v1.Receipt
 	6,  // 4: stixhub.v1.PublishResult.error:type_name -> stixhub.v1.ObjectError
 	7,  // 5: stixhub.v1.ObjectError.field_violations:type_name -> stixhub.v1.FieldViolation
-	23, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
-	11, // 7: stixhub.v1.SubscribeResponse.started:type_name -> stixhub.v1.Started
-	12, // 8: stixhub.v1.SubscribeResponse.delivery:type_name -> stixhub.v1.Delivery
-	2,  // 9: stixhub.v1.Delivery.object:type_name -> stixhub.v1.SignedObject
-	8,  // 10: stixhub.v1.Delivery.receipt:type_name -> stixhub.v1.Receipt
-	14, // 11: stixhub.v1.Delivery.key_revocation:type_name -> stixhub.v1.KeyRevocation
-	13, // 12: stixhub.v1.Delivery.sharing:type_name -> stixhub.v1.Sharing
-	24, // 13: stixhub.v1.KeyRevocation.key:type_name -> stixhub.v1.Key
-	2,  // 14: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
-	8,  // 15: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
-	14, // 16: stixhub.v1.StoredObject.key_revocation:type_name -> stixhub.v1.KeyRevocation
-	13, // 17: stixhub.v1.StoredObject.sharing:type_name -> stixhub.v1.Sharing
-	24, // 18: stixhub.v1.GetKeySetResponse.keys:type_name -> stixhub.v1.Key
-	25, // 19: stixhub.v1.GetKeySetResponse.hub_keys:type_name -> stixhub.v1.HubKey
-	19, // 20: stixhub.v1.LookupRequest.observables:type_name -> stixhub.v1.Observable
-	21, // 21: stixhub.v1.LookupResponse.results:type_name -> stixhub.v1.LookupResult
-	22, // 22: stixhub.v1.LookupResult.matches:type_name -> stixhub.v1.LookupMatch
-	19, // 23: stixhub.v1.LookupMatch.observable:type_name -> stixhub.v1.Observable
-	1,  // 24: stixhub.v1.LookupMatch.status:type_name -> stixhub.v1.MatchStatus
-	23, // 25: stixhub.v1.LookupMatch.valid_from:type_name -> google.protobuf.Timestamp
-	23, // 26: stixhub.v1.LookupMatch.valid_until:type_name -> google.protobuf.Timestamp
-	23, // 27: stixhub.v1.LookupMatch.modified:type_name -> google.protobuf.Timestamp
-	23, // 28: stixhub.v1.LookupMatch.accepted_at:type_name -> google.protobuf.Timestamp
-	3,  // 29: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
-	9,  // 30: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
-	16, // 31: stixhub.v1.HubService.GetKeySet:input_type -> stixhub.v1.GetKeySetRequest
-	18, // 32: stixhub.v1.HubService.Lookup:input_type -> stixhub.v1.LookupRequest
-	4,  // 33: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
-	10, // 34: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
-	17, // 35: stixhub.v1.HubService.GetKeySet:output_type -> stixhub.v1.GetKeySetResponse
-	20, // 36: stixhub.v1.HubService.Lookup:output_type -> stixhub.v1.LookupResponse
-	33, // [33:37] is the sub-list for method output_type
-	29, // [29:33] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	24, // 6: stixhub.v1.Receipt.accepted_at:type_name -> google.protobuf.Timestamp
+	12, // 7: stixhub.v1.SubscribeResponse.started:type_name -> stixhub.v1.Started
+	13, // 8: stixhub.v1.SubscribeResponse.delivery:type_name -> stixhub.v1.Delivery
+	11, // 9: stixhub.v1.SubscribeResponse.batch:type_name -> stixhub.v1.DeliveryBatch
+	13, // 10: stixhub.v1.DeliveryBatch.deliveries:type_name -> stixhub.v1.Delivery
+	2,  // 11: stixhub.v1.Delivery.object:type_name -> stixhub.v1.SignedObject
+	8,  // 12: stixhub.v1.Delivery.receipt:type_name -> stixhub.v1.Receipt
+	15, // 13: stixhub.v1.Delivery.key_revocation:type_name -> stixhub.v1.KeyRevocation
+	14, // 14: stixhub.v1.Delivery.sharing:type_name -> stixhub.v1.Sharing
+	25, // 15: stixhub.v1.KeyRevocation.key:type_name -> stixhub.v1.Key
+	2,  // 16: stixhub.v1.StoredObject.object:type_name -> stixhub.v1.SignedObject
+	8,  // 17: stixhub.v1.StoredObject.receipt:type_name -> stixhub.v1.Receipt
+	15, // 18: stixhub.v1.StoredObject.key_revocation:type_name -> stixhub.v1.KeyRevocation
+	14, // 19: stixhub.v1.StoredObject.sharing:type_name -> stixhub.v1.Sharing
+	25, // 20: stixhub.v1.GetKeySetResponse.keys:type_name -> stixhub.v1.Key
+	26, // 21: stixhub.v1.GetKeySetResponse.hub_keys:type_name -> stixhub.v1.HubKey
+	20, // 22: stixhub.v1.LookupRequest.observables:type_name -> stixhub.v1.Observable
+	22, // 23: stixhub.v1.LookupResponse.results:type_name -> stixhub.v1.LookupResult
+	23, // 24: stixhub.v1.LookupResult.matches:type_name -> stixhub.v1.LookupMatch
+	20, // 25: stixhub.v1.LookupMatch.observable:type_name -> stixhub.v1.Observable
+	1,  // 26: stixhub.v1.LookupMatch.status:type_name -> stixhub.v1.MatchStatus
+	24, // 27: stixhub.v1.LookupMatch.valid_from:type_name -> google.protobuf.Timestamp
+	24, // 28: stixhub.v1.LookupMatch.valid_until:type_name -> google.protobuf.Timestamp
+	24, // 29: stixhub.v1.LookupMatch.modified:type_name -> google.protobuf.Timestamp
+	24, // 30: stixhub.v1.LookupMatch.accepted_at:type_name -> google.protobuf.Timestamp
+	3,  // 31: stixhub.v1.HubService.Publish:input_type -> stixhub.v1.PublishRequest
+	9,  // 32: stixhub.v1.HubService.Subscribe:input_type -> stixhub.v1.SubscribeRequest
+	17, // 33: stixhub.v1.HubService.GetKeySet:input_type -> stixhub.v1.GetKeySetRequest
+	19, // 34: stixhub.v1.HubService.Lookup:input_type -> stixhub.v1.LookupRequest
+	4,  // 35: stixhub.v1.HubService.Publish:output_type -> stixhub.v1.PublishResponse
+	10, // 36: stixhub.v1.HubService.Subscribe:output_type -> stixhub.v1.SubscribeResponse
+	18, // 37: stixhub.v1.HubService.GetKeySet:output_type -> stixhub.v1.GetKeySetResponse
+	21, // 38: stixhub.v1.HubService.Lookup:output_type -> stixhub.v1.LookupResponse
+	35, // [35:39] is the sub-list for method output_type
+	31, // [31:35] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_stixhub_v1_hub_proto_init() }
@@ -1976,15 +2061,16 @@ func file_stixhub_v1_hub_proto_init() {
 	file_stixhub_v1_hub_proto_msgTypes[8].OneofWrappers = []any{
 		(*SubscribeResponse_Started)(nil),
 		(*SubscribeResponse_Delivery)(nil),
+		(*SubscribeResponse_Batch)(nil),
 	}
-	file_stixhub_v1_hub_proto_msgTypes[20].OneofWrappers = []any{}
+	file_stixhub_v1_hub_proto_msgTypes[21].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stixhub_v1_hub_proto_rawDesc), len(file_stixhub_v1_hub_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
