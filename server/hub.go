@@ -160,6 +160,8 @@ type Hub struct {
 	screen     *screen.Index // observable index for Lookup, fed by the stream
 	screenStop context.CancelFunc
 	screenDone chan struct{}
+	// screenSharings is the screening index's copy of each sharing.
+	screenSharings sharings
 
 	keyHealth   keyHealth
 	streams     memberStreams

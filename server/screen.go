@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/stixhub/stixhub/internal/registry"
 	"github.com/stixhub/stixhub/internal/screen"
 	"github.com/stixhub/stixhub/internal/store"
@@ -91,10 +93,37 @@ func (h *Hub) indexDelivery(d *stixhubv1.Delivery) error {
 		KeyID:      d.GetObject().GetKeyId(),
 		Cursor:     d.GetCursor(),
 		AcceptedAt: d.GetReceipt().GetAcceptedAt().AsTime(),
-		Sharing:    d.GetSharing(),
+		Sharing:    h.screenSharings.intern(d.GetSharing()),
 	}
 	h.screen.Add(o)
 	return nil
+}
+
+// sharings holds one copy of each distinct sharing the screening index
+// keeps (a million indicators share a handful), up to maxSharings; it is
+// used by the index's feeding goroutine only.
+type sharings map[string]*stixhubv1.Sharing
+
+const maxSharings = 1 << 14
+
+func (m *sharings) intern(sh *stixhubv1.Sharing) *stixhubv1.Sharing {
+	if sh == nil {
+		return nil
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(sh)
+	if err != nil {
+		return sh
+	}
+	if c, ok := (*m)[string(b)]; ok {
+		return c
+	}
+	if *m == nil {
+		*m = make(sharings)
+	}
+	if len(*m) < maxSharings {
+		(*m)[string(b)] = sh
+	}
+	return sh
 }
 
 // stopScreen stops following the stream; calling it twice is harmless.

@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -82,7 +83,7 @@ type Config struct {
 // Layout: what grows with the number of observables (a million and more)
 // holds no pointers, so the garbage collector has nothing to mark in it,
 // and a lookup touches few cache lines: open-addressing tables of slots
-// (hash, the value's place in one byte arena, type, first posting), the
+// (hash, the key's place in one byte arena, type, first posting), the
 // arena, and the further postings, all addressed by int32 indexes. Only the
 // records of the objects (one per indexed object) hold pointers.
 type Index struct {
@@ -92,13 +93,13 @@ type Index struct {
 	mu       sync.RWMutex
 	values   table     // single values: every type, IP addresses included
 	blocks   table     // CIDR blocks (masked), /0 to /31 (/127): few, so they stay in cache
-	arena    []byte    // slot values; bytes once written are never changed
+	arena    []byte    // slot keys (values; addresses' keys and text); never changed once written
 	garbage  int       // arena bytes no slot uses
 	posts    []posting // second and later postings of the slots
 	freePost int32     // first free posting, -1 for none
 
-	types   []string          // type number -> name; 0 and 1 are IPv4, IPv6
-	typeIDs map[string]uint16 // name -> type number
+	types   []string          // type number -> name: the built-in types (typeIPv4...), then others
+	typeIDs map[string]uint16 // name -> type number, for the others
 
 	vias    []string         // via number -> text; refcounted by viaRefs
 	viaRefs []int32          // entries using each via; 0: free
@@ -165,7 +166,6 @@ const (
 	typeMutex
 	typeAS
 	typeRegistryKey
-	builtinTypes
 )
 
 // builtinType returns the number of a type with rules of its own.
@@ -206,7 +206,12 @@ const maxArena = 1<<32 - 1
 type table struct {
 	slots []slot // len a power of two, or 0
 	used  int
+	mem   *mapping // where slots are when mapped outside the Go heap
 }
+
+// mapping is memory mapped for a table's slots: released when the table
+// grows, or, by a cleanup, when the index is garbage.
+type mapping struct{ b []byte }
 
 // slot is one distinct (type, normalized value). hash 0 marks an empty
 // slot; an occupied slot has at least one posting. The first posting is in
@@ -214,8 +219,8 @@ type table struct {
 // then reads no posting.
 type slot struct {
 	hash       uint64
-	off        uint32 // value in the arena
-	n          uint16
+	off        uint32 // key in the arena: the normalized value, or an address's ipKey
+	n          uint16 // key length
 	typ        uint16
 	obj, via   int32 // the first posting
 	more, last int32 // the other postings, in the order they were added; -1 none
@@ -310,7 +315,7 @@ func (j *judged) status(now int64, trust KeyTrust) Status {
 
 // New returns an empty index.
 func New(cfg Config) *Index {
-	return &Index{
+	x := &Index{
 		cfg:      cfg,
 		seed:     maphash.MakeSeed(),
 		freePost: -1,
@@ -322,6 +327,11 @@ func New(cfg Config) *Index {
 		ids:     make(map[string]int32),
 		waiting: make(map[string][]int32),
 	}
+	x.values.mem, x.blocks.mem = new(mapping), new(mapping)
+	for _, m := range []*mapping{x.values.mem, x.blocks.mem} {
+		runtime.AddCleanup(x, func(m *mapping) { unmapSlots(m.b) }, m)
+	}
+	return x
 }
 
 func idKey(id string) string { return strings.ToLower(id) }
@@ -650,13 +660,14 @@ func (x *Index) insert(tab *table, typ uint16, h uint64, v, text string) int {
 		}
 	}
 	if (tab.used+1)*8 > len(tab.slots)*5 { // load factor at most 5/8
-		old := tab.slots
-		tab.slots = make([]slot, max(2*len(old), 64))
+		old, oldMem := tab.slots, tab.mem.b
+		tab.slots, tab.mem.b = mapSlots(max(2*len(old), 64))
 		for _, s := range old {
 			if s.hash != 0 {
 				tab.place(s)
 			}
 		}
+		unmapSlots(oldMem) // no lookup runs: Add holds the lock
 	}
 	off := uint32(len(x.arena))
 	x.arena = append(x.arena, v...)
