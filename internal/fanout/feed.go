@@ -235,6 +235,9 @@ func (f *Feed) SubscribeBatches(ctx context.Context, opts store.SubscribeOptions
 	want := newTypeSet(opts.Types)
 	buf := make([]*Message, 0, maxRead)
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		f.mu.RLock()
 		first, head, wake, closed := f.first, f.head, f.wake, f.closed
 		if !closed && pos+1 >= first && pos < head {
