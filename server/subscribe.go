@@ -80,7 +80,7 @@ func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.Subsc
 					return nil // not for this member: the stream goes on past it
 				}
 				sent++
-				return stream.Send(&stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Delivery{Delivery: h.deliveryFor(d)}})
+				return stream.Send(&stixhubv1.SubscribeResponse{Event: &stixhubv1.SubscribeResponse_Delivery{Delivery: deliveryFor(d, h.suspect(d))}})
 			})
 		return sent, err
 	}
@@ -95,9 +95,9 @@ func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.Subsc
 				var wire []byte
 				var err error
 				if h.suspect(d) {
-					wire, err = proto.Marshal(h.deliveryFor(d)) // this reader's copy says so
+					wire, err = proto.Marshal(deliveryFor(d, true)) // this reader's copy says so
 				} else {
-					wire, err = m.Wire(h.encodeDelivery)
+					wire, err = m.Wire(encodeDelivery)
 				}
 				if err != nil {
 					return fmt.Errorf("encode delivery at cursor %d: %w", d.GetCursor(), err)
@@ -114,8 +114,8 @@ func (h *Hub) subscribe(ctx context.Context, reader string, req *stixhubv1.Subsc
 
 // encodeDelivery is the wire form of a delivery, the same for every reader
 // (suspect deliveries, the exception, are encoded per reader).
-func (h *Hub) encodeDelivery(d *stixhubv1.Delivery) ([]byte, error) {
-	return proto.Marshal(h.deliveryFor(d))
+func encodeDelivery(d *stixhubv1.Delivery) ([]byte, error) {
+	return proto.Marshal(deliveryFor(d, false))
 }
 
 // maxDeliveryBatch is the most deliveries one message may carry.
@@ -187,8 +187,7 @@ func (p *bufferPool) Put(b *[]byte) { p.pool.Put(b) }
 
 // deliveryFor is what a subscriber gets of a stored message, which other
 // readers share and so is not modified.
-func (h *Hub) deliveryFor(d *stixhubv1.Delivery) *stixhubv1.Delivery {
-	suspect := h.suspect(d)
+func deliveryFor(d *stixhubv1.Delivery, suspect bool) *stixhubv1.Delivery {
 	sh := d.GetSharing()
 	if !suspect && len(sh.GetRefs()) == 0 {
 		return d
