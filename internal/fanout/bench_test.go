@@ -18,7 +18,7 @@ func (noSource) LastCursor(context.Context) (uint64, error) { return 0, nil }
 func (noSource) Replay(context.Context, store.SubscribeOptions, uint64, func(store.Stored) error) error {
 	return errors.New("replay not expected")
 }
-func (noSource) SubscribeStored(context.Context, store.SubscribeOptions, func() error, func(store.Stored) error) error {
+func (noSource) Subscribe(context.Context, store.SubscribeOptions, func() error, func(store.Stored) error) error {
 	return errors.New("follow not expected")
 }
 

@@ -34,7 +34,7 @@ const DefaultCapacity = 1 << 14
 type Source interface {
 	LastCursor(ctx context.Context) (uint64, error)
 	Replay(ctx context.Context, opts store.SubscribeOptions, to uint64, fn func(store.Stored) error) error
-	SubscribeStored(ctx context.Context, opts store.SubscribeOptions, started func() error, fn func(store.Stored) error) error
+	Subscribe(ctx context.Context, opts store.SubscribeOptions, started func() error, fn func(store.Stored) error) error
 }
 
 // Config configures a Feed.
@@ -139,7 +139,7 @@ func (f *Feed) Follow() {
 		delay := 100 * time.Millisecond
 		batch := make([]store.Stored, 1)
 		for {
-			err := f.src.SubscribeStored(ctx, store.SubscribeOptions{AfterCursor: f.Head()}, func() error { return nil },
+			err := f.src.Subscribe(ctx, store.SubscribeOptions{AfterCursor: f.Head()}, func() error { return nil },
 				func(m store.Stored) error {
 					batch[0] = m
 					f.Append(batch)

@@ -316,8 +316,8 @@ func TestSubscribeDeliversInOrderFromACursor(t *testing.T) {
 		defer cancel()
 		var got []*stixhubv1.Delivery
 		errDone := errors.New("done")
-		err := st.Subscribe(ctx, opts, func() error { return nil }, func(d *stixhubv1.Delivery) error {
-			got = append(got, d)
+		err := st.Subscribe(ctx, opts, func() error { return nil }, func(m Stored) error {
+			got = append(got, m.Delivery)
 			if len(got) == n {
 				return errDone
 			}
@@ -344,7 +344,7 @@ func TestSubscribeDeliversInOrderFromACursor(t *testing.T) {
 			t.Errorf("type filter delivered cursor %d", d.GetCursor())
 		}
 	}
-	err := st.Subscribe(context.Background(), SubscribeOptions{AfterCursor: 51}, func() error { return nil }, func(*stixhubv1.Delivery) error { return nil })
+	err := st.Subscribe(context.Background(), SubscribeOptions{AfterCursor: 51}, func() error { return nil }, func(Stored) error { return nil })
 	if !errors.Is(err, ErrCursorAhead) {
 		t.Errorf("cursor beyond the end: %v", err)
 	}

@@ -9,8 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
 // SubscribeOptions say where a subscription starts and what it carries.
@@ -24,16 +22,12 @@ type SubscribeOptions struct {
 }
 
 // Subscribe calls started once its consumer exists, then delivers stored
-// objects in stream order to fn until ctx ends or a callback returns an
-// error, which Subscribe then returns. Each subscription is its own
-// ordered JetStream consumer, so a subscriber that resumes after the last
-// cursor it handled sees every later object exactly once.
-func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started func() error, fn func(*stixhubv1.Delivery) error) error {
-	return s.SubscribeStored(ctx, opts, started, func(m Stored) error { return fn(m.Delivery) })
-}
-
-// SubscribeStored is Subscribe, handing over each message with its type.
-func (s *Store) SubscribeStored(ctx context.Context, opts SubscribeOptions, started func() error, fn func(Stored) error) error {
+// messages in stream order to fn until ctx ends or a callback returns an
+// error, which Subscribe then returns. It is an ordered JetStream consumer
+// of its own: a node's feed (internal/fanout) follows the stream with one,
+// and a reader that resumes after the last cursor it handled sees every
+// later message exactly once.
+func (s *Store) Subscribe(ctx context.Context, opts SubscribeOptions, started func() error, fn func(Stored) error) error {
 	cfg := jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		// After a NATS node is lost, an ordered consumer recreates itself;
