@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -20,19 +19,12 @@ func TestREADMETAXII(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl is needed to run the README's TAXII example")
 	}
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile("(?s)<!-- taxii:begin -->\\s*```sh\n(.*?)```\\s*<!-- taxii:end -->").FindSubmatch(b)
-	if m == nil {
-		t.Fatal("README.md has no taxii block")
-	}
+	block := readmeBlock(t, "taxii")
 	work := t.TempDir()
 	copyDir(t, filepath.Join("..", "..", "..", "testdata"), filepath.Join(work, "testdata"))
 	addr := freeAddr(t)
 	hub := startHubProc(t, work, addr)
-	script := strings.ReplaceAll(string(m[1]), "127.0.0.1:7701", hub.taxii)
+	script := strings.ReplaceAll(block, "127.0.0.1:7701", hub.taxii)
 
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = work

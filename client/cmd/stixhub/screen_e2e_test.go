@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -26,21 +25,14 @@ func TestREADMEScreening(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: builds and runs the binaries")
 	}
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile("(?s)<!-- screening:begin -->\\s*```sh\n(.*?)```\\s*<!-- screening:end -->").FindSubmatch(b)
-	if m == nil {
-		t.Fatal("README.md has no screening block")
-	}
+	block := readmeBlock(t, "screening")
 	work := t.TempDir()
 	copyDir(t, filepath.Join("..", "..", "..", "testdata"), filepath.Join(work, "testdata"))
 	addr := freeAddr(t)
 	hub := startHubProc(t, work, addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", string(m[1]))
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", block)
 	cmd.WaitDelay = 5 * time.Second // a background command must not hold the output open
 	cmd.Dir = work
 	cmd.Env = append(cleanEnv(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "STIXHUB_HUB="+addr)
