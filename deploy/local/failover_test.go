@@ -70,11 +70,7 @@ func TestKillNATSNodeWhilePublishing(t *testing.T) {
 	}
 	stopPub()
 
-	acked := pub.snapshot()
-	for _, s := range subs {
-		s.check(t, acked)
-	}
-	t.Logf("%d objects acknowledged (%d retried calls), each delivered once to %d subscribers", len(acked), pub.failures, len(subs))
+	checkEveryAckedDelivered(t, pub, subs)
 }
 
 // TestKillHubNode connects a publisher and three subscribers to hub node 1,
@@ -165,12 +161,10 @@ func TestCrashAndRestartWholeCluster(t *testing.T) {
 	waitAcked(t, pub, killedAt+300, 60*time.Second)
 	stopPub()
 
-	acked := pub.snapshot()
+	// The publisher has stopped: a subscriber that starts now must get
+	// the same set.
 	subs = append(subs, subscribe(ctx, "new cert subscriber", c.dial(t, certToken)))
-	for _, s := range subs {
-		s.check(t, acked)
-	}
-	t.Logf("%d objects acknowledged (%d retried calls), each delivered once to %d subscribers", len(acked), pub.failures, len(subs))
+	checkEveryAckedDelivered(t, pub, subs)
 }
 
 // TestTwoHubsPublishAtOnce has a bank publish through both hub nodes at the
@@ -222,4 +216,15 @@ func TestTwoHubsPublishAtOnce(t *testing.T) {
 		s.check(t, acked)
 	}
 	t.Logf("%d objects acknowledged through two nodes at once (%d + %d retried calls)", len(acked), pubs[0].failures, pubs[1].failures)
+}
+
+// checkEveryAckedDelivered checks that each subscriber got every object pub
+// had acknowledged, once.
+func checkEveryAckedDelivered(t *testing.T, pub *publisher, subs []*subscriber) {
+	t.Helper()
+	acked := pub.snapshot()
+	for _, s := range subs {
+		s.check(t, acked)
+	}
+	t.Logf("%d objects acknowledged (%d retried calls), each delivered once to %d subscribers", len(acked), pub.failures, len(subs))
 }
