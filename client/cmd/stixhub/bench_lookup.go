@@ -31,6 +31,7 @@ type lookupBenchOpts struct {
 	embedded    bool
 	dataDir     string
 	profile     string
+	memProfile  string
 	keepHub     bool
 }
 
@@ -82,6 +83,7 @@ admit a benchmark member.`,
 	f.IntVar(&o.observables, "observables", 1_000_000, "observables to index")
 	f.IntVar(&o.calls, "calls", 2000, "Lookup calls per batch size")
 	f.StringVar(&o.profile, "cpuprofile", "", "write CPU profiles of the timed phases: the Lookup calls (in-process hub: hub and client) to this file, the screener lookups to this file with .screener appended")
+	f.StringVar(&o.memProfile, "memprofile", "", "write allocation profiles (in-process hub: hub and client) taken before and after the Lookup calls to FILE.before and FILE; compare with go tool pprof -sample_index=alloc_space -diff_base FILE.before FILE")
 	f.BoolVar(&o.keepHub, "keep-hub", false, "measure the screener with the in-process hub still running, beside it (how this benchmark measured it before)")
 	f.StringVar(&o.dataDir, "data-dir", "", "data directory for the in-process hub (default: a temporary directory, removed after)")
 	return cmd
@@ -149,15 +151,15 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 		}
 		return out
 	}
-	latency := func(size int) (p50, p99 time.Duration, hits int, err error) {
-		lat := make([]time.Duration, 0, o.calls)
+	latency := func(size int) (lat []time.Duration, hits int, err error) {
+		lat = make([]time.Duration, 0, o.calls)
 		for call := range o.calls + o.calls/10 {
 			q := queries(size, call)
 			t := time.Now()
 			rs, err := cl.Lookup(ctx, q)
 			d := time.Since(t)
 			if err != nil {
-				return 0, 0, 0, err
+				return nil, 0, err
 			}
 			if call < o.calls/10 {
 				continue // warm-up
@@ -170,23 +172,29 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 			}
 		}
 		slices.Sort(lat)
-		return lat[len(lat)/2], lat[len(lat)*99/100], hits, nil
+		return lat, hits, nil
 	}
 	stopProfile, err := startProfile(o.profile)
 	if err != nil {
 		return err
 	}
 	runtime.GC()
-	p50a, p99a, hitsA, err := latency(1)
+	if err := writeAllocs(o.memProfile, ".before"); err != nil {
+		return err
+	}
+	latA, hitsA, err := latency(1)
 	if err != nil {
 		return err
 	}
 	runtime.GC()
-	p50b, p99b, hitsB, err := latency(100)
+	latB, hitsB, err := latency(100)
 	if err != nil {
 		return err
 	}
 	stopProfile()
+	if err := writeAllocs(o.memProfile, ""); err != nil {
+		return err
+	}
 
 	fmt.Fprintf(stderr, "local screener: indexing the feed...\n")
 	s, err := client.NewScreener(ctx, cl)
@@ -247,8 +255,8 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 
 	fmt.Fprintf(stdout, "machine: %s, %d CPUs, GOMAXPROCS=%d, %s %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "hub: %s; index of %d observables\n", map[bool]string{true: "in-process (embedded NATS, same machine)", false: target.hub}[o.embedded], nObs)
-	fmt.Fprintf(stdout, "lookup_batch1   p50=%s p99=%s (%d calls, %d of %d values known)\n", us(p50a), us(p99a), o.calls, hitsA, o.calls)
-	fmt.Fprintf(stdout, "lookup_batch100 p50=%s p99=%s (%d calls, %d of %d values known)\n", us(p50b), us(p99b), o.calls, hitsB, o.calls*100)
+	fmt.Fprintf(stdout, "lookup_batch1   %s (%d calls, %d of %d values known)\n", percentiles(latA), o.calls, hitsA, o.calls)
+	fmt.Fprintf(stdout, "lookup_batch100 %s (%d calls, %d of %d values known)\n", percentiles(latB), o.calls, hitsB, o.calls*100)
 	fmt.Fprintf(stdout, "screener indexed the feed in %.1fs; measured %s, heap %d MiB\n", indexTime.Seconds(),
 		map[bool]string{true: "after stopping the in-process hub and a GC", false: "after a GC"}[stopped], heap.HeapAlloc>>20)
 	fmt.Fprintf(stdout, "screener lookups/s=%.0f on 1 goroutine (%.0f ns wall, %d ns CPU each; %d distinct values, %.0f%% known), %.0f on %d goroutines (%d ns CPU each)\n",
@@ -276,6 +284,30 @@ func startProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeAllocs writes the process's allocation profile to path+suffix (none
+// if path is empty).
+func writeAllocs(path, suffix string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path + suffix)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// percentiles formats the p50 and p99 of the sorted latencies, then p90,
+// p99.9 and the maximum in parentheses.
+func percentiles(lat []time.Duration) string {
+	at := func(q float64) time.Duration { return lat[int(q*float64(len(lat)))] }
+	return fmt.Sprintf("p50=%s p99=%s (p90=%s p99.9=%s max=%s)", us(at(0.5)), us(at(0.99)), us(at(0.9)), us(at(0.999)), us(lat[len(lat)-1]))
 }
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0fus", float64(d.Microseconds())) }
