@@ -1,0 +1,316 @@
+package lookupwire
+
+import (
+	"unicode/utf8"
+	"unsafe"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
+)
+
+// Decode parses a LookupResponse in wire form into resp, as proto.Unmarshal
+// does. Its messages come from a few slabs and its strings share one copy
+// of b, so a caller that keeps one match keeps the whole response's memory.
+func Decode(b []byte, resp *stixhubv1.LookupResponse) error {
+	var c counts
+	if !c.response(b) {
+		return proto.Unmarshal(b, resp)
+	}
+	resp.Reset()
+	// One copy of the input, read through a byte view: every string of the
+	// result points into it.
+	s := string(b)
+	d := decoder{
+		results:     make([]stixhubv1.LookupResult, c.results),
+		resultPtrs:  make([]*stixhubv1.LookupResult, c.results),
+		types:       make([]string, c.types),
+		matches:     make([]stixhubv1.LookupMatch, c.matches),
+		matchPtrs:   make([]*stixhubv1.LookupMatch, c.matches),
+		observables: make([]stixhubv1.Observable, c.observables),
+		times:       make([]timestamppb.Timestamp, c.times),
+		confidences: make([]int32, c.confidences),
+	}
+	d.response(unsafe.Slice(unsafe.StringData(s), len(s)))
+	if len(d.resultPtrs) > 0 {
+		resp.Results = d.resultPtrs
+	}
+	return nil
+}
+
+// field is one field of a message.
+type field struct {
+	num  protowire.Number
+	typ  protowire.Type
+	v    uint64 // a varint field's value
+	body []byte // a length-delimited field's bytes
+}
+
+// nextField reads the first field of b, a message's remaining bytes. It
+// reports false if b does not parse or the field has a wire type other than
+// varint and bytes (lookup messages have no other).
+func nextField(b []byte) (f field, rest []byte, ok bool) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return f, nil, false
+	}
+	f.num, f.typ = num, typ
+	b = b[n:]
+	switch typ {
+	case protowire.VarintType:
+		f.v, n = protowire.ConsumeVarint(b)
+	case protowire.BytesType:
+		f.body, n = protowire.ConsumeBytes(b)
+	default:
+		n = -1
+	}
+	if n < 0 {
+		return f, nil, false
+	}
+	return f, b[n:], true
+}
+
+// counts is the first pass: it checks that the input has the shape
+// AppendResult writes (known fields of the right wire types, each
+// sub-message at most once, valid UTF-8) and counts the messages of each
+// kind. Anything else is left to proto.Unmarshal.
+type counts struct {
+	results, types, matches, observables, times, confidences int
+}
+
+func (c *counts) response(b []byte) bool {
+	for len(b) > 0 {
+		r, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		c.results++
+		if r.num != responseResults || r.typ != protowire.BytesType || !c.result(r.body) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *counts) result(b []byte) bool {
+	for len(b) > 0 {
+		r, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		switch {
+		case r.num == resultIndex && r.typ == protowire.VarintType:
+		case r.num == resultTypes && r.typ == protowire.BytesType:
+			c.types++
+			if !utf8.Valid(r.body) {
+				return false
+			}
+		case r.num == resultMatches && r.typ == protowire.BytesType:
+			c.matches++
+			if !c.match(r.body) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (c *counts) match(b []byte) bool {
+	var seen uint32 // fields met, by number
+	for len(b) > 0 {
+		r, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		once := seen&(1<<r.num) == 0
+		if r.num < 32 {
+			seen |= 1 << r.num
+		}
+		valid := false
+		switch r.num {
+		case matchObjectID, matchObjectType, matchVia, matchTLP, matchMemberID, matchKeyID:
+			valid = r.typ == protowire.BytesType && utf8.Valid(r.body)
+		case matchStatus, matchCursor:
+			valid = r.typ == protowire.VarintType
+		case matchConfidence:
+			valid = r.typ == protowire.VarintType
+			if once {
+				c.confidences++
+			}
+		case matchObservable:
+			// A repeated sub-message is merged: proto.Unmarshal's job.
+			valid = r.typ == protowire.BytesType && once && validObservable(r.body)
+			c.observables++
+		case matchValidFrom, matchValidUntil, matchModified, matchAcceptedAt:
+			valid = r.typ == protowire.BytesType && once && validTimestamp(r.body)
+			c.times++
+		}
+		if !valid {
+			return false
+		}
+	}
+	return true
+}
+
+func validObservable(b []byte) bool {
+	for len(b) > 0 {
+		r, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		if (r.num != observableType && r.num != observableValue) || r.typ != protowire.BytesType || !utf8.Valid(r.body) {
+			return false
+		}
+	}
+	return true
+}
+
+func validTimestamp(b []byte) bool {
+	for len(b) > 0 {
+		r, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		if (r.num != timestampSeconds && r.num != timestampNanos) || r.typ != protowire.VarintType {
+			return false
+		}
+	}
+	return true
+}
+
+// decoder is the second pass, over input the first one accepted, filling
+// the slabs in order. The input it reads is a view of an immutable string,
+// so that the strings it hands out can point into it.
+type decoder struct {
+	results     []stixhubv1.LookupResult
+	resultPtrs  []*stixhubv1.LookupResult
+	types       []string
+	matches     []stixhubv1.LookupMatch
+	matchPtrs   []*stixhubv1.LookupMatch
+	observables []stixhubv1.Observable
+	times       []timestamppb.Timestamp
+	confidences []int32
+	nr, nt, nm  int // results, types and matches used
+	no, nts, nc int // observables, times and confidences used
+}
+
+// str returns body, a part of the input's string view, as a string sharing
+// its memory.
+func str(body []byte) string { return unsafe.String(unsafe.SliceData(body), len(body)) }
+
+func (d *decoder) response(b []byte) {
+	for len(b) > 0 {
+		r, rest, _ := nextField(b) // the first pass checked it
+		b = rest
+		res := &d.results[d.nr]
+		d.resultPtrs[d.nr] = res
+		d.nr++
+		d.result(res, r.body)
+	}
+}
+
+func (d *decoder) result(res *stixhubv1.LookupResult, b []byte) {
+	firstType, firstMatch := d.nt, d.nm
+	for len(b) > 0 {
+		r, rest, _ := nextField(b) // the first pass checked it
+		b = rest
+		switch r.num {
+		case resultIndex:
+			res.Index = uint32(r.v)
+		case resultTypes:
+			d.types[d.nt] = str(r.body)
+			d.nt++
+		case resultMatches:
+			m := &d.matches[d.nm]
+			d.matchPtrs[d.nm] = m
+			d.nm++
+			d.match(m, r.body)
+		}
+	}
+	if d.nt > firstType {
+		res.Types = d.types[firstType:d.nt:d.nt]
+	}
+	if d.nm > firstMatch {
+		res.Matches = d.matchPtrs[firstMatch:d.nm:d.nm]
+	}
+}
+
+func (d *decoder) match(m *stixhubv1.LookupMatch, b []byte) {
+	for len(b) > 0 {
+		r, rest, _ := nextField(b) // the first pass checked it
+		b = rest
+		switch r.num {
+		case matchObservable:
+			o := &d.observables[d.no]
+			d.no++
+			observable(o, r.body)
+			m.Observable = o
+		case matchObjectID:
+			m.ObjectId = str(r.body)
+		case matchObjectType:
+			m.ObjectType = str(r.body)
+		case matchVia:
+			m.Via = str(r.body)
+		case matchStatus:
+			m.Status = stixhubv1.MatchStatus(int32(r.v))
+		case matchTLP:
+			m.Tlp = str(r.body)
+		case matchValidFrom:
+			m.ValidFrom = d.timestamp(r.body)
+		case matchValidUntil:
+			m.ValidUntil = d.timestamp(r.body)
+		case matchModified:
+			m.Modified = d.timestamp(r.body)
+		case matchConfidence:
+			if m.Confidence == nil {
+				m.Confidence = &d.confidences[d.nc]
+				d.nc++
+			}
+			*m.Confidence = int32(r.v)
+		case matchMemberID:
+			m.MemberId = str(r.body)
+		case matchKeyID:
+			m.KeyId = str(r.body)
+		case matchCursor:
+			m.Cursor = r.v
+		case matchAcceptedAt:
+			m.AcceptedAt = d.timestamp(r.body)
+		}
+	}
+}
+
+func observable(o *stixhubv1.Observable, b []byte) {
+	for len(b) > 0 {
+		r, rest, _ := nextField(b) // the first pass checked it
+		b = rest
+		if r.num == observableType {
+			o.Type = str(r.body)
+		} else {
+			o.Value = str(r.body)
+		}
+	}
+}
+
+func (d *decoder) timestamp(b []byte) *timestamppb.Timestamp {
+	t := &d.times[d.nts]
+	d.nts++
+	for len(b) > 0 {
+		r, rest, _ := nextField(b) // the first pass checked it
+		b = rest
+		if r.num == timestampSeconds {
+			t.Seconds = int64(r.v)
+		} else {
+			t.Nanos = int32(r.v)
+		}
+	}
+	return t
+}
