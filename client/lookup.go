@@ -4,6 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+
+	"github.com/stixhub/stixhub/internal/lookupwire"
 	"github.com/stixhub/stixhub/internal/screen"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
@@ -48,11 +53,13 @@ func (c *Client) Lookup(ctx context.Context, obs []Observable, opts ...LookupOpt
 	out := make([]*LookupResult, 0, len(obs))
 	for start := 0; start < len(obs); start += MaxLookupBatch {
 		end := min(start+MaxLookupBatch, len(obs))
-		req := &stixhubv1.LookupRequest{IncludeRevoked: o.includeRevoked, Observables: make([]*stixhubv1.Observable, 0, end-start)}
-		for _, q := range obs[start:end] {
-			req.Observables = append(req.Observables, &stixhubv1.Observable{Type: q.Type, Value: q.Value})
+		req := &stixhubv1.LookupRequest{IncludeRevoked: o.includeRevoked, Observables: make([]*stixhubv1.Observable, end-start)}
+		slab := make([]stixhubv1.Observable, end-start)
+		for i, q := range obs[start:end] {
+			slab[i].Type, slab[i].Value = q.Type, q.Value
+			req.Observables[i] = &slab[i]
 		}
-		resp, err := c.hub.Lookup(ctx, req)
+		resp, err := c.hub.Lookup(ctx, req, grpc.ForceCodecV2(lookupCodec{}))
 		if err != nil {
 			return out, err
 		}
@@ -66,3 +73,28 @@ func (c *Client) Lookup(ctx context.Context, obs []Observable, opts ...LookupOpt
 	}
 	return out, nil
 }
+
+// lookupCodec is gRPC's proto codec, except that it decodes a
+// LookupResponse into a few slabs (internal/lookupwire): a batch answers
+// with many small messages, and allocating each one apart costs the
+// caller's garbage collector more than the call itself.
+type lookupCodec struct{}
+
+func (lookupCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return encoding.GetCodecV2("proto").Marshal(v)
+}
+
+func (lookupCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	resp, ok := v.(*stixhubv1.LookupResponse)
+	if !ok {
+		return encoding.GetCodecV2("proto").Unmarshal(data, v)
+	}
+	if len(data) == 1 {
+		return lookupwire.Decode(data[0].ReadOnlyData(), resp) // Decode copies what it keeps
+	}
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	return lookupwire.Decode(buf.ReadOnlyData(), resp)
+}
+
+func (lookupCodec) Name() string { return "proto" }

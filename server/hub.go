@@ -151,6 +151,7 @@ type Hub struct {
 	feed     *fanout.Feed // what the node's readers get the stream from
 
 	wireBuffers bufferPool // batch messages of subscriptions
+	matchBufs   sync.Pool  // *[]screen.Match for Lookup
 	hubKey      receiptSigner
 	vault       vaultClient
 	health      *health.Server

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/stixhub/stixhub/client"
 	"github.com/stixhub/stixhub/internal/extdef"
@@ -131,6 +132,30 @@ func TestLookupScreensWhatMembersPublished(t *testing.T) {
 		if _, got := lookupOne(t, look, c.typ, c.value); got != c.want {
 			t.Errorf("lookup %s %q = %q, want %q", c.typ, c.value, got, c.want)
 		}
+	}
+
+	// The hub writes Lookup responses in wire form itself and the client
+	// library decodes them into slabs (internal/lookupwire): a client with
+	// gRPC's own proto codec must read exactly what the library reads.
+	var batch []client.Observable
+	raw := &stixhubv1.LookupRequest{IncludeRevoked: true}
+	for _, v := range []string{"10.20.30.40", "2001:db8:1::1", "11.0.0.1", "DRAIN.EXAMPLE", "https://drain.example/x", "bc1qscoonly", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"} {
+		batch = append(batch, client.Observable{Value: v})
+		raw.Observables = append(raw.Observables, &stixhubv1.Observable{Value: v})
+	}
+	fromLib, err := look.Lookup(context.Background(), batch, client.WithRevoked())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromProto, err := stixhubv1.NewHubServiceClient(dialRaw(t, hub, cert.Token)).Lookup(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(&stixhubv1.LookupResponse{Results: fromLib}, fromProto) {
+		t.Errorf("the client library read\n%v\ngRPC's proto codec reads\n%v", fromLib, fromProto)
+	}
+	if n := len(fromProto.GetResults()[6].GetMatches()); n != 1 {
+		t.Errorf("the batch's wallet has %d matches, want 1", n)
 	}
 
 	// Revoking the indicator (a new version with revoked: true) ends its matches.

@@ -151,15 +151,20 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 		}
 		return out
 	}
-	latency := func(size int) (lat []time.Duration, hits int, err error) {
+	// latency runs the calls of one phase; allocated is the process's
+	// allocation per call (hub and client, with an in-process hub), gcs the
+	// garbage collections during the phase.
+	latency := func(size int) (lat []time.Duration, hits int, allocated uint64, gcs uint32, err error) {
 		lat = make([]time.Duration, 0, o.calls)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		for call := range o.calls + o.calls/10 {
 			q := queries(size, call)
 			t := time.Now()
 			rs, err := cl.Lookup(ctx, q)
 			d := time.Since(t)
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, 0, 0, err
 			}
 			if call < o.calls/10 {
 				continue // warm-up
@@ -171,8 +176,9 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 				}
 			}
 		}
+		runtime.ReadMemStats(&after)
 		slices.Sort(lat)
-		return lat, hits, nil
+		return lat, hits, (after.TotalAlloc - before.TotalAlloc) / uint64(o.calls+o.calls/10), after.NumGC - before.NumGC, nil
 	}
 	stopProfile, err := startProfile(o.profile)
 	if err != nil {
@@ -182,12 +188,12 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 	if err := writeAllocs(o.memProfile, ".before"); err != nil {
 		return err
 	}
-	latA, hitsA, err := latency(1)
+	latA, hitsA, allocA, gcsA, err := latency(1)
 	if err != nil {
 		return err
 	}
 	runtime.GC()
-	latB, hitsB, err := latency(100)
+	latB, hitsB, allocB, gcsB, err := latency(100)
 	if err != nil {
 		return err
 	}
@@ -255,8 +261,8 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 
 	fmt.Fprintf(stdout, "machine: %s, %d CPUs, GOMAXPROCS=%d, %s %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "hub: %s; index of %d observables\n", map[bool]string{true: "in-process (embedded NATS, same machine)", false: target.hub}[o.embedded], nObs)
-	fmt.Fprintf(stdout, "lookup_batch1   %s (%d calls, %d of %d values known)\n", percentiles(latA), o.calls, hitsA, o.calls)
-	fmt.Fprintf(stdout, "lookup_batch100 %s (%d calls, %d of %d values known)\n", percentiles(latB), o.calls, hitsB, o.calls*100)
+	fmt.Fprintf(stdout, "lookup_batch1   %s (%d calls, %d of %d values known; %d KiB allocated per call, %d GCs)\n", percentiles(latA), o.calls, hitsA, o.calls, allocA>>10, gcsA)
+	fmt.Fprintf(stdout, "lookup_batch100 %s (%d calls, %d of %d values known; %d KiB allocated per call, %d GCs)\n", percentiles(latB), o.calls, hitsB, o.calls*100, allocB>>10, gcsB)
 	fmt.Fprintf(stdout, "screener indexed the feed in %.1fs; measured %s, heap %d MiB\n", indexTime.Seconds(),
 		map[bool]string{true: "after stopping the in-process hub and a GC", false: "after a GC"}[stopped], heap.HeapAlloc>>20)
 	fmt.Fprintf(stdout, "screener lookups/s=%.0f on 1 goroutine (%.0f ns wall, %d ns CPU each; %d distinct values, %.0f%% known), %.0f on %d goroutines (%d ns CPU each)\n",
@@ -296,6 +302,7 @@ func writeAllocs(path, suffix string) error {
 	if err != nil {
 		return err
 	}
+	runtime.GC() // the profile holds what was allocated up to the last GC
 	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
 		f.Close()
 		return err
