@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestREADMETAXII runs the README's TAXII 2.1 block against a real
@@ -26,18 +25,13 @@ func TestREADMETAXII(t *testing.T) {
 	hub := startHubProc(t, work, addr)
 	script := strings.ReplaceAll(block, "127.0.0.1:7701", hub.taxii)
 
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
-	cmd.Dir = work
-	cmd.Env = append(cleanEnv(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"STIXHUB_HUB="+addr, "STIXHUB_TAXII="+hub.taxii)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("README TAXII block failed: %v\n--- output\n%s\n--- hub log\n%s", err, out.String(), hub.logs.String())
+	out, err := runScript(t, script, work, 2*time.Minute, "STIXHUB_HUB="+addr, "STIXHUB_TAXII="+hub.taxii)
+	if err != nil {
+		t.Fatalf("README TAXII block failed: %v\n--- output\n%s\n--- hub log\n%s", err, out, hub.logs.String())
 	}
-	t.Logf("output:\n%s", out.String())
+	t.Logf("output:\n%s", out)
 	for _, want := range []string{`"api_roots":["/stixhub/"]`, `"alias":"indicators"`, "1 verified, 0 failed", "taxii-unsigned=true", `"success_count":3`} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}

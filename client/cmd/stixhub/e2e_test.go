@@ -153,6 +153,43 @@ func readmeBlock(t *testing.T, name string) string {
 	return string(m[1])
 }
 
+// runScript runs a README block with bash -euo pipefail in dir, with env and
+// binDir first on PATH, and returns its combined output. The block runs in
+// a process group of its own, killed when the block ends or after timeout:
+// a command it left in the background (a hub, a watch) cannot outlive the
+// test or hold its output open.
+func runScript(t *testing.T, script, dir string, timeout time.Duration, env ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Env = append(cmd.Env, env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	// Output to a file, not a pipe: Wait returns when bash does, whatever
+	// the commands it started still hold open.
+	out, err := os.CreateTemp(t.TempDir(), "output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err = cmd.Start(); err == nil {
+		err = cmd.Wait()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // what the block left running
+	}
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%w (timed out after %s)", err, timeout)
+	}
+	b, readErr := os.ReadFile(out.Name())
+	if readErr != nil {
+		t.Fatal(readErr)
+	}
+	return string(b), err
+}
+
 // TestREADMETour runs the README's five-minute tour, verbatim, against a real
 // stixhubd started with the README's run command.
 func TestREADMETour(t *testing.T) {
@@ -164,15 +201,11 @@ func TestREADMETour(t *testing.T) {
 	addr := freeAddr(t)
 	hub := startHubProc(t, work, addr)
 
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", readmeBlock(t, "tour"))
-	cmd.Dir = work
-	cmd.Env = append(cleanEnv(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "STIXHUB_HUB="+addr)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("tour failed: %v\n--- output\n%s\n--- hub log\n%s", err, out.String(), hub.logs.String())
+	out, err := runScript(t, readmeBlock(t, "tour"), work, 5*time.Minute, "STIXHUB_HUB="+addr)
+	if err != nil {
+		t.Fatalf("tour failed: %v\n--- output\n%s\n--- hub log\n%s", err, out, hub.logs.String())
 	}
-	t.Logf("tour output:\n%s", out.String())
+	t.Logf("tour output:\n%s", out)
 
 	feed, err := os.ReadFile(filepath.Join(work, "feed.jsonl"))
 	if err != nil {
@@ -182,7 +215,7 @@ func TestREADMETour(t *testing.T) {
 		t.Errorf("feed.jsonl has %d lines, want 231", n)
 	}
 	for _, want := range []string{"231 objects, 231 valid, 0 invalid", "231 verified, 0 failed", "\n76\n", "rejected  indicator--", "key_id: key "} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("tour output lacks %q", want)
 		}
 	}
@@ -394,20 +427,16 @@ func TestREADMEVaultTour(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", readmeBlock(t, "vault-tour"))
-	cmd.Dir = work
 	path := strings.Join([]string{binDir, work, os.Getenv("PATH")}, string(os.PathListSeparator))
-	cmd.Env = append(cleanEnv(), "PATH="+path, "STIXHUB_HUB="+addr, "VAULT_ADDR="+v.Addr, "VAULT_TOKEN="+v.RootToken)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	runErr := cmd.Run()
+	out, runErr := runScript(t, readmeBlock(t, "vault-tour"), work, 5*time.Minute,
+		"PATH="+path, "STIXHUB_HUB="+addr, "VAULT_ADDR="+v.Addr, "VAULT_TOKEN="+v.RootToken)
 	hubLog, _ := os.ReadFile(filepath.Join(work, "hub.log"))
 	if runErr != nil {
-		t.Fatalf("Vault tour failed: %v\n--- output\n%s\n--- hub log\n%s", runErr, out.String(), hubLog)
+		t.Fatalf("Vault tour failed: %v\n--- output\n%s\n--- hub log\n%s", runErr, out, hubLog)
 	}
-	t.Logf("Vault tour output:\n%s", out.String())
+	t.Logf("Vault tour output:\n%s", out)
 	for _, want := range []string{"76 verified, 0 failed", "76 accepted", "permission denied"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("Vault tour output lacks %q", want)
 		}
 	}
@@ -436,5 +465,34 @@ func shareGroup(t *testing.T, admin *client.Admin, memberIDs ...string) {
 		if _, err := admin.AddGroupMember(ctx, "e2e-community", id); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestRunScriptKillsWhatTheBlockLeftRunning checks the README runner: a
+// block that leaves a command running in the background (holding the
+// output open) returns at once, and the command does not outlive it.
+func TestRunScriptKillsWhatTheBlockLeftRunning(t *testing.T) {
+	start := time.Now()
+	out, err := runScript(t, "sleep 300 & echo $!", t.TempDir(), time.Minute)
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("runScript took %s: the background command held it", d)
+	}
+	var pid int
+	if _, err := fmt.Sscan(out, &pid); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	hubtest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if err := syscall.Kill(pid, 0); err == nil {
+			return fmt.Errorf("background sleep (pid %d) still running", pid)
+		}
+		return nil
+	})
+
+	out, err = runScript(t, "echo before; sleep 300", t.TempDir(), time.Second)
+	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(out, "before") {
+		t.Errorf("a block past its timeout: %v, output %q", err, out)
 	}
 }

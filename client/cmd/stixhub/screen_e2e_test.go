@@ -30,25 +30,18 @@ func TestREADMEScreening(t *testing.T) {
 	copyDir(t, filepath.Join("..", "..", "..", "testdata"), filepath.Join(work, "testdata"))
 	addr := freeAddr(t)
 	hub := startHubProc(t, work, addr)
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", block)
-	cmd.WaitDelay = 5 * time.Second // a background command must not hold the output open
-	cmd.Dir = work
-	cmd.Env = append(cleanEnv(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "STIXHUB_HUB="+addr)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("screening block failed: %v\n--- output\n%s\n--- hub log\n%s", err, out.String(), hub.logs.String())
+	out, err := runScript(t, block, work, 2*time.Minute, "STIXHUB_HUB="+addr)
+	if err != nil {
+		t.Fatalf("screening block failed: %v\n--- output\n%s\n--- hub log\n%s", err, out, hub.logs.String())
 	}
-	t.Logf("output:\n%s", out.String())
+	t.Logf("output:\n%s", out)
 	const id = "indicator--7d0e5c38-5a61-4c8e-9b8e-3f3c2b6d9a41"
 	alerts, _ := os.ReadFile(filepath.Join(work, "alerts.jsonl"))
 	if !bytes.Contains(alerts, []byte(`"value":"1ExampleDPRKWa11etXq7Rz9TmVbN5cHk"`)) || !bytes.Contains(alerts, []byte(`"indicator_id":"`+id+`"`)) {
 		t.Errorf("watch alert: %s", alerts)
 	}
 	for _, want := range []string{`"indicator_id":"` + id + `"`, `"tlp":"TLP:AMBER"`, `"confidence":85`, "\n1\n"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
