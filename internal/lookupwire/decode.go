@@ -33,7 +33,9 @@ func Decode(b []byte, resp *stixhubv1.LookupResponse) error {
 		times:       make([]timestamppb.Timestamp, c.times),
 		confidences: make([]int32, c.confidences),
 	}
-	d.response(unsafe.Slice(unsafe.StringData(s), len(s)))
+	if !d.response(unsafe.Slice(unsafe.StringData(s), len(s))) {
+		return proto.Unmarshal(b, resp)
+	}
 	if len(d.resultPtrs) > 0 {
 		resp.Results = d.resultPtrs
 	}
@@ -72,10 +74,11 @@ func nextField(b []byte) (f field, rest []byte, ok bool) {
 	return f, b[n:], true
 }
 
-// counts is the first pass: it checks that the input has the shape
-// AppendResult writes (known fields of the right wire types, each
-// sub-message at most once, valid UTF-8) and counts the messages of each
-// kind. Anything else is left to proto.Unmarshal.
+// counts is the first pass: it checks the structure AppendResult writes
+// (known fields of the right wire types, each sub-message at most once)
+// down to the matches, and counts the messages of each kind for the slabs.
+// The second pass checks the rest (UTF-8, the fields of observables and
+// timestamps). Anything else is left to proto.Unmarshal.
 type counts struct {
 	results, types, matches, observables, times, confidences int
 }
@@ -83,14 +86,11 @@ type counts struct {
 func (c *counts) response(b []byte) bool {
 	for len(b) > 0 {
 		r, rest, ok := nextField(b)
-		if !ok {
+		if !ok || r.num != responseResults || r.typ != protowire.BytesType || !c.result(r.body) {
 			return false
 		}
 		b = rest
 		c.results++
-		if r.num != responseResults || r.typ != protowire.BytesType || !c.result(r.body) {
-			return false
-		}
 	}
 	return true
 }
@@ -106,9 +106,6 @@ func (c *counts) result(b []byte) bool {
 		case r.num == resultIndex && r.typ == protowire.VarintType:
 		case r.num == resultTypes && r.typ == protowire.BytesType:
 			c.types++
-			if !utf8.Valid(r.body) {
-				return false
-			}
 		case r.num == resultMatches && r.typ == protowire.BytesType:
 			c.matches++
 			if !c.match(r.body) {
@@ -125,71 +122,43 @@ func (c *counts) match(b []byte) bool {
 	var seen uint32 // fields met, by number
 	for len(b) > 0 {
 		r, rest, ok := nextField(b)
-		if !ok {
+		if !ok || r.num >= 32 {
 			return false
 		}
 		b = rest
 		once := seen&(1<<r.num) == 0
-		if r.num < 32 {
-			seen |= 1 << r.num
-		}
-		valid := false
+		seen |= 1 << r.num
 		switch r.num {
 		case matchObjectID, matchObjectType, matchVia, matchTLP, matchMemberID, matchKeyID:
-			valid = r.typ == protowire.BytesType && utf8.Valid(r.body)
+			ok = r.typ == protowire.BytesType
 		case matchStatus, matchCursor:
-			valid = r.typ == protowire.VarintType
+			ok = r.typ == protowire.VarintType
 		case matchConfidence:
-			valid = r.typ == protowire.VarintType
+			ok = r.typ == protowire.VarintType
 			if once {
 				c.confidences++
 			}
 		case matchObservable:
 			// A repeated sub-message is merged: proto.Unmarshal's job.
-			valid = r.typ == protowire.BytesType && once && validObservable(r.body)
+			ok = r.typ == protowire.BytesType && once
 			c.observables++
 		case matchValidFrom, matchValidUntil, matchModified, matchAcceptedAt:
-			valid = r.typ == protowire.BytesType && once && validTimestamp(r.body)
+			ok = r.typ == protowire.BytesType && once
 			c.times++
+		default:
+			ok = false
 		}
-		if !valid {
-			return false
-		}
-	}
-	return true
-}
-
-func validObservable(b []byte) bool {
-	for len(b) > 0 {
-		r, rest, ok := nextField(b)
 		if !ok {
 			return false
 		}
-		b = rest
-		if (r.num != observableType && r.num != observableValue) || r.typ != protowire.BytesType || !utf8.Valid(r.body) {
-			return false
-		}
 	}
 	return true
 }
 
-func validTimestamp(b []byte) bool {
-	for len(b) > 0 {
-		r, rest, ok := nextField(b)
-		if !ok {
-			return false
-		}
-		b = rest
-		if (r.num != timestampSeconds && r.num != timestampNanos) || r.typ != protowire.VarintType {
-			return false
-		}
-	}
-	return true
-}
-
-// decoder is the second pass, over input the first one accepted, filling
-// the slabs in order. The input it reads is a view of an immutable string,
-// so that the strings it hands out can point into it.
+// decoder is the second pass, over input whose structure the first one
+// checked, filling the slabs in order. The input it reads is a view of an
+// immutable string, so that the strings it hands out can point into it.
+// It reports false on input proto.Unmarshal has to judge.
 type decoder struct {
 	results     []stixhubv1.LookupResult
 	resultPtrs  []*stixhubv1.LookupResult
@@ -204,36 +173,46 @@ type decoder struct {
 }
 
 // str returns body, a part of the input's string view, as a string sharing
-// its memory.
-func str(body []byte) string { return unsafe.String(unsafe.SliceData(body), len(body)) }
+// its memory, and whether it is valid UTF-8 (as proto3 requires).
+func str(body []byte) (string, bool) {
+	return unsafe.String(unsafe.SliceData(body), len(body)), utf8.Valid(body)
+}
 
-func (d *decoder) response(b []byte) {
+func (d *decoder) response(b []byte) bool {
 	for len(b) > 0 {
-		r, rest, _ := nextField(b) // the first pass checked it
+		r, rest, _ := nextField(b) // the first pass checked the structure
 		b = rest
 		res := &d.results[d.nr]
 		d.resultPtrs[d.nr] = res
 		d.nr++
-		d.result(res, r.body)
+		if !d.result(res, r.body) {
+			return false
+		}
 	}
+	return true
 }
 
-func (d *decoder) result(res *stixhubv1.LookupResult, b []byte) {
+func (d *decoder) result(res *stixhubv1.LookupResult, b []byte) bool {
 	firstType, firstMatch := d.nt, d.nm
 	for len(b) > 0 {
-		r, rest, _ := nextField(b) // the first pass checked it
+		r, rest, _ := nextField(b)
 		b = rest
 		switch r.num {
 		case resultIndex:
 			res.Index = uint32(r.v)
 		case resultTypes:
-			d.types[d.nt] = str(r.body)
+			var ok bool
+			if d.types[d.nt], ok = str(r.body); !ok {
+				return false
+			}
 			d.nt++
 		case resultMatches:
 			m := &d.matches[d.nm]
 			d.matchPtrs[d.nm] = m
 			d.nm++
-			d.match(m, r.body)
+			if !d.match(m, r.body) {
+				return false
+			}
 		}
 	}
 	if d.nt > firstType {
@@ -242,34 +221,36 @@ func (d *decoder) result(res *stixhubv1.LookupResult, b []byte) {
 	if d.nm > firstMatch {
 		res.Matches = d.matchPtrs[firstMatch:d.nm:d.nm]
 	}
+	return true
 }
 
-func (d *decoder) match(m *stixhubv1.LookupMatch, b []byte) {
+func (d *decoder) match(m *stixhubv1.LookupMatch, b []byte) bool {
 	for len(b) > 0 {
-		r, rest, _ := nextField(b) // the first pass checked it
+		r, rest, _ := nextField(b)
 		b = rest
+		ok := true
 		switch r.num {
 		case matchObservable:
 			o := &d.observables[d.no]
 			d.no++
-			observable(o, r.body)
 			m.Observable = o
+			ok = observable(o, r.body)
 		case matchObjectID:
-			m.ObjectId = str(r.body)
+			m.ObjectId, ok = str(r.body)
 		case matchObjectType:
-			m.ObjectType = str(r.body)
+			m.ObjectType, ok = str(r.body)
 		case matchVia:
-			m.Via = str(r.body)
+			m.Via, ok = str(r.body)
 		case matchStatus:
 			m.Status = stixhubv1.MatchStatus(int32(r.v))
 		case matchTLP:
-			m.Tlp = str(r.body)
+			m.Tlp, ok = str(r.body)
 		case matchValidFrom:
-			m.ValidFrom = d.timestamp(r.body)
+			m.ValidFrom, ok = d.timestamp(r.body)
 		case matchValidUntil:
-			m.ValidUntil = d.timestamp(r.body)
+			m.ValidUntil, ok = d.timestamp(r.body)
 		case matchModified:
-			m.Modified = d.timestamp(r.body)
+			m.Modified, ok = d.timestamp(r.body)
 		case matchConfidence:
 			if m.Confidence == nil {
 				m.Confidence = &d.confidences[d.nc]
@@ -277,40 +258,60 @@ func (d *decoder) match(m *stixhubv1.LookupMatch, b []byte) {
 			}
 			*m.Confidence = int32(r.v)
 		case matchMemberID:
-			m.MemberId = str(r.body)
+			m.MemberId, ok = str(r.body)
 		case matchKeyID:
-			m.KeyId = str(r.body)
+			m.KeyId, ok = str(r.body)
 		case matchCursor:
 			m.Cursor = r.v
 		case matchAcceptedAt:
-			m.AcceptedAt = d.timestamp(r.body)
+			m.AcceptedAt, ok = d.timestamp(r.body)
+		}
+		if !ok {
+			return false
 		}
 	}
+	return true
 }
 
-func observable(o *stixhubv1.Observable, b []byte) {
+func observable(o *stixhubv1.Observable, b []byte) bool {
 	for len(b) > 0 {
-		r, rest, _ := nextField(b) // the first pass checked it
+		r, rest, ok := nextField(b)
+		if !ok || r.typ != protowire.BytesType {
+			return false
+		}
 		b = rest
-		if r.num == observableType {
-			o.Type = str(r.body)
-		} else {
-			o.Value = str(r.body)
+		switch r.num {
+		case observableType:
+			o.Type, ok = str(r.body)
+		case observableValue:
+			o.Value, ok = str(r.body)
+		default:
+			ok = false
+		}
+		if !ok {
+			return false
 		}
 	}
+	return true
 }
 
-func (d *decoder) timestamp(b []byte) *timestamppb.Timestamp {
+func (d *decoder) timestamp(b []byte) (*timestamppb.Timestamp, bool) {
 	t := &d.times[d.nts]
 	d.nts++
 	for len(b) > 0 {
-		r, rest, _ := nextField(b) // the first pass checked it
+		r, rest, ok := nextField(b)
+		if !ok || r.typ != protowire.VarintType {
+			return nil, false
+		}
 		b = rest
-		if r.num == timestampSeconds {
+		switch r.num {
+		case timestampSeconds:
 			t.Seconds = int64(r.v)
-		} else {
+		case timestampNanos:
 			t.Nanos = int32(r.v)
+		default:
+			return nil, false
 		}
 	}
-	return t
+	return t, true
 }
