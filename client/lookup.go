@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
@@ -53,12 +54,17 @@ func (c *Client) Lookup(ctx context.Context, obs []Observable, opts ...LookupOpt
 	out := make([]*LookupResult, 0, len(obs))
 	for start := 0; start < len(obs); start += MaxLookupBatch {
 		end := min(start+MaxLookupBatch, len(obs))
-		req := &stixhubv1.LookupRequest{IncludeRevoked: o.includeRevoked, Observables: make([]*stixhubv1.Observable, end-start)}
-		slab := make([]stixhubv1.Observable, end-start)
+		size := 0
 		for i, q := range obs[start:end] {
-			slab[i].Type, slab[i].Value = q.Type, q.Value
-			req.Observables[i] = &slab[i]
+			if !utf8.ValidString(q.Type) || !utf8.ValidString(q.Value) {
+				return out, fmt.Errorf("observable %d: not valid UTF-8", start+i)
+			}
+			size += len(q.Type) + len(q.Value) + 8
 		}
+		// The request goes out already encoded (as the fields a
+		// LookupRequest would marshal to), without a message per observable.
+		req := &stixhubv1.LookupRequest{}
+		req.ProtoReflect().SetUnknown(lookupwire.AppendRequest(make([]byte, 0, size), obs[start:end], o.includeRevoked))
 		resp, err := c.hub.Lookup(ctx, req, grpc.ForceCodecV2(lookupCodec{}))
 		if err != nil {
 			return out, err

@@ -228,6 +228,9 @@ func TestLookupRejectsBadRequests(t *testing.T) {
 	if rs, err := cl.Lookup(ctx, many); err != nil || len(rs) != 1001 || rs[1000].GetIndex() != 1000 {
 		t.Errorf("client Lookup of 1001: %d results, %v", len(rs), err)
 	}
+	if _, err := cl.Lookup(ctx, []client.Observable{{Value: "10.0.0.1"}, {Value: "bc1q\xff"}}); err == nil || !strings.Contains(err.Error(), "observable 1: not valid UTF-8") {
+		t.Errorf("client Lookup of invalid UTF-8: %v", err)
+	}
 	conn := stixhubv1.NewHubServiceClient(dialRaw(t, hub, m.Token))
 	big := &stixhubv1.LookupRequest{}
 	for range 1001 {

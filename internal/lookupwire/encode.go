@@ -235,3 +235,25 @@ func Status(s screen.Status) stixhubv1.MatchStatus {
 	}
 	return stixhubv1.MatchStatus_MATCH_STATUS_UNSPECIFIED
 }
+
+// Field numbers of LookupRequest.
+const (
+	requestObservables    = 1
+	requestIncludeRevoked = 2
+)
+
+// AppendRequest appends a LookupRequest for obs to b. Each value must be
+// valid UTF-8 (proto3 strings are), which the caller checks.
+func AppendRequest(b []byte, obs []screen.Observable, includeRevoked bool) []byte {
+	for _, o := range obs {
+		b = protowire.AppendTag(b, requestObservables, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(sizeObservable(o)))
+		b = appendString(b, observableType, o.Type, false)
+		b = appendString(b, observableValue, o.Value, false)
+	}
+	if includeRevoked {
+		b = protowire.AppendTag(b, requestIncludeRevoked, protowire.VarintType)
+		b = protowire.AppendVarint(b, 1)
+	}
+	return b
+}

@@ -22,6 +22,7 @@ func TestFieldNumbers(t *testing.T) {
 		msg    proto.Message
 		fields map[protoreflect.Name]protoreflect.FieldNumber
 	}{
+		{&stixhubv1.LookupRequest{}, map[protoreflect.Name]protoreflect.FieldNumber{"observables": requestObservables, "include_revoked": requestIncludeRevoked}},
 		{&stixhubv1.LookupResponse{}, map[protoreflect.Name]protoreflect.FieldNumber{"results": responseResults}},
 		{&stixhubv1.LookupResult{}, map[protoreflect.Name]protoreflect.FieldNumber{"index": resultIndex, "types": resultTypes, "matches": resultMatches}},
 		{&stixhubv1.LookupMatch{}, map[protoreflect.Name]protoreflect.FieldNumber{
@@ -141,6 +142,23 @@ func TestAppendResultIsProtoMarshal(t *testing.T) {
 	}
 	if !bytes.Equal(got, wantBytes) {
 		t.Fatalf("AppendResult wrote\n%x\nproto.Marshal writes\n%x", got, wantBytes)
+	}
+}
+
+func TestAppendRequestIsProtoMarshal(t *testing.T) {
+	obs := []screen.Observable{{Value: "10.0.0.1"}, {Type: "domain-name", Value: "ünïcode.example"}, {Type: "file"}, {}}
+	for _, revoked := range []bool{false, true} {
+		want := &stixhubv1.LookupRequest{IncludeRevoked: revoked}
+		for _, o := range obs {
+			want.Observables = append(want.Observables, &stixhubv1.Observable{Type: o.Type, Value: o.Value})
+		}
+		wantBytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendRequest(nil, obs, revoked); !bytes.Equal(got, wantBytes) {
+			t.Errorf("include_revoked %v: AppendRequest wrote\n%x\nproto.Marshal writes\n%x", revoked, got, wantBytes)
+		}
 	}
 }
 
