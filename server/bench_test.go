@@ -148,3 +148,30 @@ func BenchmarkRefsOf(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRestart measures how long a hub takes to start on a data
+// directory holding objects: opening JetStream, rebuilding the id index
+// and the screening index from the stream (TAXII off; its index is kept on
+// disk). Set STIXHUB_BENCH_RESTART_OBJECTS for another size.
+func BenchmarkRestart(b *testing.B) {
+	n := 20_000
+	if s := os.Getenv("STIXHUB_BENCH_RESTART_OBJECTS"); s != "" {
+		if _, err := fmt.Sscan(s, &n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	hub := hubtest.Start(b, hubtest.NoLimits, func(cfg *server.Config) { cfg.TAXIIAddr = "off" })
+	m := hub.AddMember(b, "Bank A")
+	c := hub.Client(b, m)
+	objs := benchIndicators(b, m, n)
+	for start := 0; start < n; start += 1000 {
+		if _, err := c.PublishSigned(context.Background(), objs[start:min(start+1000, n)]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c.Close()
+	for b.Loop() {
+		hub.Restart(b)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(n), "us/object")
+}
