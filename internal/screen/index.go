@@ -278,19 +278,33 @@ func clampNanos(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// clock is the time a lookup judges validity at.
+// clock is the time a lookup judges validity at, read when first needed: a
+// lookup that finds nothing does not read the system clock (time.Now costs
+// tens of nanoseconds on a virtual machine).
 type clock struct {
-	t       time.Time
-	nanos   int64 // t in Unix nanoseconds
-	inRange bool  // t after minNanos and before maxNanos: nanos are exact
+	t       time.Time // zero until read: time.Now()
+	nanos   int64     // t in Unix nanoseconds
+	inRange bool      // t after minNanos and before maxNanos: nanos are exact
+	read    bool
 }
 
-func newClock(t time.Time) clock {
-	return clock{t: t, nanos: clampNanos(t), inRange: t.After(minNanos) && t.Before(maxNanos)}
+// newClock returns a clock at t; the zero t means time.Now(), read at the
+// first judgement.
+func newClock(t time.Time) clock { return clock{t: t} }
+
+// now makes the clock's time definite.
+func (c *clock) now() {
+	if c.t.IsZero() {
+		c.t = time.Now()
+	}
+	c.nanos, c.inRange, c.read = clampNanos(c.t), c.t.After(minNanos) && c.t.Before(maxNanos), true
 }
 
 // status judges object n at c: as Object.Status does, from x.judge.
 func (x *Index) status(n int32, c *clock) Status {
+	if !c.read {
+		c.now()
+	}
 	if !c.inRange {
 		return x.objs[n].obj.Status(c.t, x.cfg.KeyTrust)
 	}
@@ -779,11 +793,13 @@ type LookupOptions struct {
 // indexed blocks equal to or containing it. The error is ErrEmpty or
 // ErrBadValue for a value that is not of its type.
 func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, error) {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
+	now := newClock(opts.Now)
 	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
-		return x.lookupIP(dst, q, opts, nil)
+		pf, err := parseIPOf(q)
+		if err != nil {
+			return dst, err
+		}
+		return x.lookupIP(dst, q.Type, pf, opts, &now), nil
 	}
 	var buf [lowerBuf]byte
 	v, ok := lowered(&buf, q.Type, q.Value)
@@ -798,9 +814,23 @@ func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, 
 	if s := x.findValue(q.Type, v); s != nil {
 		// The index's copy of the value: v may be in buf.
 		q.Value = x.str(s.off, s.n)
-		dst = x.report(dst, q, s, opts)
+		dst = x.report(dst, q, s, opts, &now)
 	}
 	return dst, nil
+}
+
+// parseIPOf parses the value of an address observable of type q.Type, with
+// Normalize's error for one that is not of that type.
+func parseIPOf(q Observable) (netip.Prefix, error) {
+	pf, ok := parseIP(strings.TrimSpace(q.Value))
+	if !ok || pf.Addr().Is4() != (q.Type == TypeIPv4) {
+		_, err := Normalize(q.Type, q.Value) // the error
+		if err == nil {
+			err = ErrBadValue // cannot happen: Normalize parses as parseIP does
+		}
+		return netip.Prefix{}, err
+	}
+	return pf, nil
 }
 
 // lowerBuf is the longest value lowered lowers on the stack.
@@ -866,57 +896,40 @@ func (x *Index) findValue(typ, v string) *slot {
 	return nil
 }
 
-// lookupIP looks up an address or block: the address itself, then each
-// indexed block length that may contain it, longest first. With known set
-// it only finds out whether there is a live match (Known), into *known.
-func (x *Index) lookupIP(dst []Match, q Observable, opts LookupOptions, known *bool) ([]Match, error) {
-	pf, ok := parseIP(strings.TrimSpace(q.Value))
-	if !ok || pf.Addr().Is4() != (q.Type == TypeIPv4) {
-		_, err := Normalize(q.Type, q.Value) // the error
-		return dst, err
-	}
+// lookupIP appends the matches of an address or block of type typ: the
+// address itself, then each indexed block length that may contain it,
+// longest first.
+func (x *Index) lookupIP(dst []Match, typ string, pf netip.Prefix, opts LookupOptions, now *clock) []Match {
 	var buf [ipKeyLen]byte
 	fam := uint16(family(pf.Addr()))
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	// probe looks up one address or block; true means done (Known found).
-	probe := func(tab *table, v string) bool {
-		i := x.find(tab, fam, x.hash(fam, v), v)
-		if i < 0 {
-			return false
+	probe := func(tab *table, v string) {
+		if i := x.find(tab, fam, x.hash(fam, v), v); i >= 0 {
+			s := &tab.slots[i]
+			dst = x.report(dst, Observable{Type: typ, Value: x.ipText(s.off)}, s, opts, now)
 		}
-		s := &tab.slots[i]
-		if known != nil {
-			*known = x.anyLive(s, opts)
-			return *known
-		}
-		dst = x.report(dst, Observable{Type: q.Type, Value: x.ipText(s.off)}, s, opts)
-		return false
 	}
-	if pf.IsSingleIP() && probe(&x.values, ipKey(&buf, pf)) {
-		return dst, nil
+	if pf.IsSingleIP() {
+		probe(&x.values, ipKey(&buf, pf))
 	}
 	for _, bits := range x.present[fam] {
-		if bits > pf.Bits() {
-			continue
-		}
-		if probe(&x.blocks, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked())) {
-			return dst, nil
+		if bits <= pf.Bits() {
+			probe(&x.blocks, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked()))
 		}
 	}
-	return dst, nil
+	return dst
 }
 
 // Known reports whether the observable has a live match that opts.MayRead
 // allows: Lookup without building matches, and without allocating.
 func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
 	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
-		var known bool
-		_, err := x.lookupIP(nil, q, opts, &known)
-		return known, err
+		pf, err := parseIPOf(q)
+		if err != nil {
+			return false, err
+		}
+		return x.knownIP(pf, opts), nil
 	}
 	var buf [lowerBuf]byte
 	v, ok := lowered(&buf, q.Type, q.Value)
@@ -928,8 +941,86 @@ func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	s := x.findValue(q.Type, v)
-	return s != nil && x.anyLive(s, opts), nil
+	t, ok := x.typeNum(q.Type)
+	return ok && x.knownIn(&x.values, t, v, opts), nil
+}
+
+// knownIP is Known of an address or block.
+func (x *Index) knownIP(pf netip.Prefix, opts LookupOptions) bool {
+	var buf [ipKeyLen]byte
+	fam := uint16(family(pf.Addr()))
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if pf.IsSingleIP() && x.knownIn(&x.values, fam, ipKey(&buf, pf), opts) {
+		return true
+	}
+	for _, bits := range x.present[fam] {
+		if bits <= pf.Bits() && x.knownIn(&x.blocks, fam, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked()), opts) {
+			return true
+		}
+	}
+	return false
+}
+
+// knownIn reports whether (typ, v) has a slot in tab with a live posting
+// that opts.MayRead allows. It is find, ordered for a table much larger than
+// the CPU caches: the slot, the value in the arena and the object's status
+// each miss the caches, so once a slot's hash matches, the status is loaded
+// before the value is compared, and both misses are waited for at once
+// rather than one after the other. Call with x.mu held.
+func (x *Index) knownIn(tab *table, typ uint16, v string, opts LookupOptions) bool {
+	if len(tab.slots) == 0 {
+		return false
+	}
+	h := x.hash(typ, v)
+	mask := len(tab.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		s := &tab.slots[i]
+		if s.hash == 0 {
+			return false
+		}
+		if s.hash != h || s.typ != typ {
+			continue
+		}
+		first := x.judge[s.obj] // loaded now, used after the comparison
+		if int(s.n) != len(v) || x.str(s.off, s.n) != v {
+			continue
+		}
+		now := newClock(opts.Now)
+		now.now()
+		if now.inRange && opts.MayRead == nil && s.more < 0 {
+			// The common case: one posting, judged from the copy.
+			return first.status(now.nanos, x.cfg.KeyTrust) == StatusLive
+		}
+		return x.anyLive(s, &now, opts)
+	}
+}
+
+// anyLive reports whether a posting of slot s is a live match MayRead
+// allows.
+func (x *Index) anyLive(s *slot, now *clock, opts LookupOptions) bool {
+	if x.live(s.obj, s.via, now, opts) {
+		return true
+	}
+	for p := s.more; p >= 0; p = x.posts[p].next {
+		if x.live(x.posts[p].obj, x.posts[p].via, now, opts) {
+			return true
+		}
+	}
+	return false
+}
+
+// live reports whether posting (obj, via) is a live match MayRead allows.
+func (x *Index) live(obj, via int32, now *clock, opts LookupOptions) bool {
+	if x.status(obj, now) != StatusLive {
+		return false
+	}
+	if opts.MayRead == nil {
+		return true
+	}
+	var m Match
+	x.objs[obj].obj.fill(&m, Observable{}, x.vias[via], StatusLive)
+	return opts.MayRead(&m)
 }
 
 // postings calls fn with the postings of slot s, in order, until it
@@ -945,32 +1036,10 @@ func (x *Index) postings(s *slot, fn func(obj, via int32) bool) {
 	}
 }
 
-// anyLive reports whether a posting of slot s is a live match MayRead
-// allows.
-func (x *Index) anyLive(s *slot, opts LookupOptions) bool {
-	live := false
-	now := newClock(opts.Now)
-	x.postings(s, func(obj, via int32) bool {
-		if x.status(obj, &now) != StatusLive {
-			return true
-		}
-		if opts.MayRead == nil {
-			live = true
-			return false
-		}
-		var m Match
-		x.objs[obj].obj.fill(&m, Observable{}, x.vias[via], StatusLive)
-		live = opts.MayRead(&m)
-		return !live
-	})
-	return live
-}
-
 // report appends the matches of the postings of slot s.
-func (x *Index) report(dst []Match, q Observable, s *slot, opts LookupOptions) []Match {
-	now := newClock(opts.Now)
+func (x *Index) report(dst []Match, q Observable, s *slot, opts LookupOptions, now *clock) []Match {
 	x.postings(s, func(obj, via int32) bool {
-		st := x.status(obj, &now)
+		st := x.status(obj, now)
 		if !opts.IncludeRevoked && (st == StatusRevoked || st == StatusKeyCompromised) {
 			return true
 		}
