@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -511,6 +512,110 @@ func TestIndexJudgesAsObjectStatus(t *testing.T) {
 					t.Errorf("valid %v to %v at %v: %s, want %s", from, until, now, ids(ms), st)
 				}
 			}
+		}
+	}
+}
+
+// unmix64 inverts mix64.
+func unmix64(h uint64) uint64 {
+	inverse := func(a uint64) uint64 { // Newton's iteration: a*x = 1 mod 2^64
+		x := a
+		for range 6 {
+			x *= 2 - a*x
+		}
+		return x
+	}
+	h ^= h >> 33
+	h *= inverse(0xc4ceb9fe1a85ec53)
+	h ^= h >> 33
+	h *= inverse(0xff51afd7ed558ccd)
+	h ^= h >> 33
+	return h
+}
+
+// TestIPv4HashIsTheKey: the hash of an IPv4 address or block is its key,
+// permuted (so a lookup trusts an equal hash without reading the arena),
+// and never 0, whatever the random keys of the permutation.
+func TestIPv4HashIsTheKey(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		if k := rng.Uint64(); unmix64(mix64(k)) != k {
+			t.Fatalf("mix64 is not a permutation at %#x", k)
+		}
+	}
+	// decode returns the 40 significant bits of an IPv4 key from its hash.
+	decode := func(x *Index, h uint64) uint64 { return unmix64(unmix64(h)^x.ip4Key[1]) ^ x.ip4Key[0] }
+	var buf [ipKeyLen]byte
+	edges := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("0.0.0.0/32"),
+		netip.MustParsePrefix("255.255.255.255/32"), netip.MustParsePrefix("128.0.0.0/1"), netip.MustParsePrefix("10.1.2.0/24")}
+	for _, r := range [][2]uint64{{0, 0}, {^uint64(0), ^uint64(0)}, {0, 1 << 62}, {1 << 40, 0}, {rng.Uint64(), rng.Uint64()}} {
+		x := &Index{ip4Key: ip4Keys(r[0], r[1])}
+		for _, pf := range edges {
+			key := ipKey(&buf, pf)
+			h := x.hash(typeIPv4, key)
+			if k := uint64(pf.Addr().As4()[0])<<32 | uint64(pf.Addr().As4()[1])<<24 | uint64(pf.Addr().As4()[2])<<16 |
+				uint64(pf.Addr().As4()[3])<<8 | uint64(pf.Bits()); h == 0 || decode(x, h) != k {
+				t.Errorf("keys from %#x: %v hashes to %#x, decoded %#x, want %#x", r, pf, h, decode(x, h), k)
+			}
+		}
+		// The key that would hash to 0 is beyond the 40 bits of any IPv4 key.
+		if k0 := decode(x, 0); k0 < 1<<40 {
+			t.Errorf("keys from %#x: IPv4 key %#x hashes to 0", r, k0)
+		}
+	}
+
+	// In an index: every IPv4 slot's hash decodes to the key in the arena.
+	x := New(Config{})
+	var entries []Entry
+	for i := range 4096 {
+		entries = append(entries, Entry{Observable{TypeIPv4, fmt.Sprintf("10.%d.%d.%d", i>>8, i&255, i&1)}, "v"},
+			Entry{Observable{TypeIPv4, fmt.Sprintf("10.%d.%d.0/%d", i>>8, i&255, 16+i%9)}, "v"})
+	}
+	x.Add(&Object{ID: id(1), Type: "indicator", Modified: t0, ValidFrom: t0, Entries: entries})
+	n := 0
+	for _, tab := range []*table{&x.values, &x.blocks} {
+		for _, s := range tab.slots {
+			if s.hash == 0 {
+				continue
+			}
+			n++
+			key := x.str(s.off, s.n)
+			want := uint64(key[12])<<32 | uint64(key[13])<<24 | uint64(key[14])<<16 | uint64(key[15])<<8 | uint64(key[16])
+			if s.typ != typeIPv4 || key[:12] != "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff" || decode(x, s.hash) != want {
+				t.Fatalf("slot %+v: key %x, hash decodes to %#x", s, key, decode(x, s.hash))
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no IPv4 slot")
+	}
+}
+
+// TestIPv4NeighboursDoNotMatch: with exact hashes, an address next to an
+// indexed one (one bit apart, or the same bits with another prefix length)
+// is not a match; only containment is.
+func TestIPv4NeighboursDoNotMatch(t *testing.T) {
+	x := New(Config{})
+	var entries []Entry
+	for i := 0; i < 1<<14; i += 2 {
+		entries = append(entries, Entry{Observable{TypeIPv4, fmt.Sprintf("10.9.%d.%d", i>>8, i&255)}, "v"})
+	}
+	entries = append(entries, Entry{Observable{TypeIPv4, "172.16.0.0/24"}, "v"})
+	x.Add(&Object{ID: id(1), Type: "indicator", Modified: t0, ValidFrom: t0, Entries: entries})
+	now := LookupOptions{Now: t0.Add(time.Hour)}
+	for i := range 1 << 14 {
+		q := Observable{TypeIPv4, fmt.Sprintf("10.9.%d.%d", i>>8, i&255)}
+		if known, err := x.Known(q, now); err != nil || known != (i%2 == 0) {
+			t.Fatalf("%v: Known = %v, %v", q, known, err)
+		}
+	}
+	for _, c := range []struct {
+		v     string
+		known bool
+	}{{"172.16.0.0/24", true}, {"172.16.0.0/25", true}, {"172.16.0.0/23", false}, {"172.16.1.0/24", false},
+		{"172.16.0.255", true}, {"172.16.1.0", false}, {"10.9.0.0/31", false}, {"10.9.0.0/32", true}} {
+		if known, err := x.Known(Observable{TypeIPv4, c.v}, now); err != nil || known != c.known {
+			t.Errorf("%s: Known = %v, %v; want %v", c.v, known, err, c.known)
 		}
 	}
 }
