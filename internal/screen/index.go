@@ -972,12 +972,13 @@ func (x *Index) lookupIP(dst []Match, typ string, pf netip.Prefix, opts LookupOp
 // Known reports whether the observable has a live match that opts.MayRead
 // allows: Lookup without building matches, and without allocating.
 func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
+	now := newClock(opts.Now)
 	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
 		pf, err := parseIPOf(q)
 		if err != nil {
 			return false, err
 		}
-		return x.knownIP(pf, opts), nil
+		return x.knownIP(pf, opts, &now), nil
 	}
 	var buf [lowerBuf]byte
 	v, ok := lowered(&buf, q.Type, q.Value)
@@ -990,20 +991,94 @@ func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	t, ok := x.typeNum(q.Type)
-	return ok && x.knownIn(&x.values, t, v, opts), nil
+	return ok && x.knownIn(&x.values, t, v, opts, &now), nil
+}
+
+// KnownUntyped is Known of a value without a type: Known of each type
+// InferTypes gives it, in turn, until one is known or fails. It reads the
+// value once: the type is inferred in one pass over it, an address is
+// parsed once, and a value of another type is normalized in the same stroke
+// (values that need more, such as URLs or non-ASCII text, take the long
+// way, through InferTypes and Known).
+func (x *Index) KnownUntyped(v string, opts LookupOptions) (bool, error) {
+	now := newClock(opts.Now)
+	t := strings.TrimSpace(v)
+	c := classify(t)
+	if c&(classDot|classColon) != 0 && c&classNotIP == 0 { // else parseIP fails
+		if pf, ok := parseIP(t); ok {
+			return x.knownIP(pf, opts, &now), nil
+		}
+	}
+	if len(t) == 0 || len(t) > lowerBuf || c&classNonASCII != 0 {
+		return x.knownEach(v, opts)
+	}
+	// As InferTypes decides, but from c: each test below is false
+	// without its class of character, so it runs only when it can hold.
+	// Every type but a Base58 or Bech32 wallet is normalized to lower case
+	// (Normalize of ASCII text without surrounding space).
+	typ, typ2, lower := uint16(typeWallet), uint16(0), true
+	switch {
+	case strings.HasPrefix(t, "0x") && (len(t) == 42 || len(t) == 66) && isHex(t[2:]):
+		if len(t) == 66 {
+			typ = typeTransaction
+		}
+	case c&classNonHex == 0 && (len(t) == 32 || len(t) == 40 || len(t) == 56 || len(t) == 64 || len(t) == 96 || len(t) == 128):
+		typ = typeFile
+		if len(t) == 64 {
+			typ2 = typeTransaction
+		}
+	case c&classColon != 0 && strings.Contains(t, "://"):
+		return x.knownEach(v, opts) // a URL: see normalizeURL
+	case c&classAt != 0 && isEmail(t):
+		typ = typeEmail
+	case len(t) == 17 && isMAC(t):
+		typ = typeMAC
+	case c&classDot != 0 && isDomain(t):
+		if t[len(t)-1] == '.' {
+			return x.knownEach(v, opts) // Normalize trims final dots
+		}
+		typ = typeDomain
+	default:
+		lower = false
+	}
+	n := t // normalized; not t itself, which parseIP lets escape
+	var buf [lowerBuf]byte
+	if lower && c&classUpper != 0 {
+		for i := 0; i < len(t); i++ {
+			b := t[i]
+			if 'A' <= b && b <= 'Z' {
+				b += 'a' - 'A'
+			}
+			buf[i] = b
+		}
+		n = unsafe.String(&buf[0], len(t))
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.knownIn(&x.values, typ, n, opts, &now) || typ2 != 0 && x.knownIn(&x.values, typ2, n, opts, &now), nil
+}
+
+// knownEach is KnownUntyped the long way.
+func (x *Index) knownEach(v string, opts LookupOptions) (bool, error) {
+	for _, t := range InferTypes(v) {
+		if known, err := x.Known(Observable{Type: t, Value: v}, opts); known || err != nil {
+			return known, err
+		}
+	}
+	return false, nil
 }
 
 // knownIP is Known of an address or block.
-func (x *Index) knownIP(pf netip.Prefix, opts LookupOptions) bool {
+func (x *Index) knownIP(pf netip.Prefix, opts LookupOptions, now *clock) bool {
 	var buf [ipKeyLen]byte
 	fam := uint16(family(pf.Addr()))
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if pf.IsSingleIP() && x.knownIn(&x.values, fam, ipKey(&buf, pf), opts) {
+	if pf.IsSingleIP() && x.knownIn(&x.values, fam, ipKey(&buf, pf), opts, now) {
 		return true
 	}
 	for _, bits := range x.present[fam] {
-		if bits <= pf.Bits() && x.knownIn(&x.blocks, fam, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked()), opts) {
+		if bits <= pf.Bits() && x.knownIn(&x.blocks, fam, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked()), opts, now) {
 			return true
 		}
 	}
@@ -1017,7 +1092,7 @@ func (x *Index) knownIP(pf netip.Prefix, opts LookupOptions) bool {
 // before the value is compared, and both misses are waited for at once
 // rather than one after the other; an IPv4 address, whose hash is exact,
 // reads no arena at all. Call with x.mu held.
-func (x *Index) knownIn(tab *table, typ uint16, v string, opts LookupOptions) bool {
+func (x *Index) knownIn(tab *table, typ uint16, v string, opts LookupOptions, now *clock) bool {
 	if len(tab.slots) == 0 {
 		return false
 	}
@@ -1035,13 +1110,14 @@ func (x *Index) knownIn(tab *table, typ uint16, v string, opts LookupOptions) bo
 		if !exact && (int(s.n) != len(v) || x.str(s.off, s.n) != v) {
 			continue
 		}
-		now := newClock(opts.Now)
-		now.now()
+		if !now.read {
+			now.now()
+		}
 		if now.inRange && opts.MayRead == nil && s.more < 0 {
 			// The common case: one posting, judged from the copy.
 			return first.status(now.nanos, x.cfg.KeyTrust) == StatusLive
 		}
-		return x.anyLive(s, &now, opts)
+		return x.anyLive(s, now, opts)
 	}
 }
 

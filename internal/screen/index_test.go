@@ -619,3 +619,132 @@ func TestIPv4NeighboursDoNotMatch(t *testing.T) {
 		}
 	}
 }
+
+// knownEachType is what KnownUntyped must agree with: Known of each type
+// InferTypes gives, in turn.
+func knownEachType(x *Index, v string, opts LookupOptions) (bool, error) {
+	for _, t := range InferTypes(v) {
+		if known, err := x.Known(Observable{Type: t, Value: v}, opts); known || err != nil {
+			return known, err
+		}
+	}
+	return false, nil
+}
+
+// untypedValues are values of every inferred type, in forms that take each
+// branch of KnownUntyped: letter case, surrounding space, final dots,
+// non-ASCII text, 0x prefixes, hex of every digest length and others.
+func untypedValues() []string {
+	vs := []string{"", " ", "\u00a0", "198.51.100.7", " 198.51.100.7\n", "10.0.0.0/8", "10.1.2.3/8", "::ffff:10.9.9.9",
+		"2001:DB8::1", "2001:db8::/32", "1.2.3", "1.2.3.4.5", "300.1.1.1", "fe80::1%eth0",
+		"0x52908400098527886E0F7030069857D2E4169EE7", "0x52908400098527886e0f7030069857d2e4169ee7", "0X52908400098527886E0F7030069857D2E4169EE7",
+		"0x" + strings.Repeat("9F", 32), "0x" + strings.Repeat("9f", 31), "0x" + strings.Repeat("Zz", 20),
+		"https://Evil.Example/Path", "HTTPS://u@EVIL.example:8443/P?Q#F", "Lazarus@Mail.Example", "lazarus@mail.example", "a b@mail.example", "@mail.example",
+		"00:11:22:AA:BB:CC", "00-11-22-aa-bb-cc", "00:11:22:AA:BB:C", "Wallet-Drain.Example", "wallet-drain.example", "Wallet-Drain.Example.",
+		"wallet-drain.example. ", "xn--80AK6AA92E.XN--P1AI", "drain.e1", "drain.e", "d_r.example", "d r.example",
+		"1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "1boatslrhtknngkdxeeobr76b53letpyt", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+		"BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "TN3W4H6rK2ce4vX9YnFQHwKENnHjoxb3m9",
+		"Ünïcode.example", "wallet\u00e9", "caf\u00c9@mail.example", "\xff\xfe", "Ⱥ.example", strings.Repeat("Ⱥ", 700),
+		strings.Repeat("w", 300), strings.Repeat("W", 2048), strings.Repeat("W", 2049), strings.Repeat("a.", 130) + "example",
+	}
+	for _, n := range []int{31, 32, 40, 56, 64, 96, 128, 130} {
+		vs = append(vs, strings.Repeat("Ab", n/2)+strings.Repeat("c", n%2), strings.Repeat("ab", n/2))
+	}
+	return vs
+}
+
+// TestKnownUntypedAgreesWithInferTypes: KnownUntyped answers as Known of
+// each inferred type does, error included, whether the value is indexed
+// under one of its types, another case of it, or not at all, and whatever
+// its status.
+func TestKnownUntypedAgreesWithInferTypes(t *testing.T) {
+	vs := untypedValues()
+	types := []string{TypeIPv4, TypeIPv6, TypeDomain, TypeURL, TypeEmail, TypeFile, TypeMAC, TypeWallet, TypeTransaction}
+	distrusted := map[string]bool{"key-bad": true}
+	x := New(Config{KeyTrust: func(keyID string, _ time.Time) bool { return !distrusted[keyID] }})
+	for i, v := range vs {
+		for j, typ := range types {
+			n, err := Normalize(typ, v)
+			if err != nil {
+				continue
+			}
+			// Every third value live, the others expired, revoked or
+			// signed by a distrusted key, so that both answers occur.
+			o := &Object{ID: id(i*100 + j), Type: "indicator", Modified: t0, ValidFrom: t0, Source: Source{KeyID: "key-good"},
+				Entries: []Entry{{Observable{typ, n}, "v"}}}
+			switch (i + j) % 6 {
+			case 1:
+				o.ValidUntil = t0.Add(time.Minute)
+			case 3:
+				o.Revoked = true
+			case 5:
+				o.KeyID = "key-bad"
+			}
+			x.Add(o)
+		}
+	}
+	opts := LookupOptions{Now: t0.Add(time.Hour)}
+	checked, known := 0, 0
+	for _, v := range vs {
+		for _, q := range []string{v, strings.ToUpper(v), strings.ToLower(v), " " + v + "\t", v + "."} {
+			got, gerr := x.KnownUntyped(q, opts)
+			want, werr := knownEachType(x, q, opts)
+			if got != want || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+				t.Errorf("KnownUntyped(%q) = %v, %v; Known of each inferred type: %v, %v", q, got, gerr, want, werr)
+			}
+			checked++
+			if want {
+				known++
+			}
+		}
+	}
+	if known < checked/10 || known > checked*9/10 {
+		t.Errorf("%d of %d values known: the test does not tell the answers apart", known, checked)
+	}
+	// MayRead is asked, as by Known.
+	if k, _ := x.KnownUntyped("198.51.100.7", LookupOptions{Now: opts.Now, MayRead: func(*Match) bool { return false }}); k {
+		t.Error("KnownUntyped ignores MayRead")
+	}
+}
+
+// FuzzKnownUntyped: whatever the value, KnownUntyped agrees with Known of
+// each inferred type, with the value indexed under each type it normalizes
+// to, in upper and in lower case.
+func FuzzKnownUntyped(f *testing.F) {
+	for _, v := range untypedValues() {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		x := New(Config{})
+		var entries []Entry
+		for _, typ := range []string{TypeIPv4, TypeIPv6, TypeDomain, TypeURL, TypeEmail, TypeFile, TypeMAC, TypeWallet, TypeTransaction} {
+			for _, w := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
+				if n, err := Normalize(typ, w); err == nil {
+					entries = append(entries, Entry{Observable{typ, n}, "v"})
+				}
+			}
+		}
+		x.Add(&Object{ID: id(1), Type: "indicator", Modified: t0, ValidFrom: t0, Entries: entries})
+		opts := LookupOptions{Now: t0.Add(time.Hour)}
+		for _, q := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
+			got, gerr := x.KnownUntyped(q, opts)
+			want, werr := knownEachType(x, q, opts)
+			if got != want || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+				t.Fatalf("KnownUntyped(%q) = %v, %v; Known of each inferred type: %v, %v", q, got, gerr, want, werr)
+			}
+		}
+	})
+}
+
+// TestKnownUntypedDoesNotAllocate: the values that take the short way,
+// lowered on the stack or not, cost no allocation.
+func TestKnownUntypedDoesNotAllocate(t *testing.T) {
+	x := New(Config{})
+	add(t, x, "m", indicator(id(1), "[domain-name:value = 'drain.example'] OR [ipv4-addr:value = '198.51.100.7'] OR "+
+		"[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']", nil))
+	for _, v := range []string{"Drain.Example", "198.51.100.7", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", strings.Repeat("AB", 32), "bc1qnotindexed"} {
+		if n := testing.AllocsPerRun(100, func() { x.KnownUntyped(v, LookupOptions{}) }); n != 0 {
+			t.Errorf("KnownUntyped(%q): %v allocations", v, n)
+		}
+	}
+}

@@ -161,6 +161,57 @@ func InferTypes(v string) []string {
 	return inferWallet
 }
 
+// Classes of characters that InferTypes tells types apart by, as bits:
+// classify ORs those of every byte of a value.
+const (
+	classDot      = 1 << iota // '.'
+	classColon                // ':'
+	classAt                   // '@'
+	classNonHex               // not a hex digit
+	classUpper                // 'A' to 'Z'
+	classNonASCII             // a byte of a multi-byte UTF-8 sequence, or not UTF-8
+	classNotIP                // not in an address or CIDR block: a hex digit, '.', ':' or '/'
+)
+
+// byteClasses are the classes of each byte. Never modified.
+var byteClasses = func() (c [256]uint8) {
+	for b := range c {
+		if !('0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F') {
+			c[b] |= classNonHex
+			if b != '.' && b != ':' && b != '/' {
+				c[b] |= classNotIP
+			}
+		}
+		switch {
+		case 'A' <= b && b <= 'Z':
+			c[b] |= classUpper
+		case b >= 0x80:
+			c[b] |= classNonASCII
+		case b == '.':
+			c[b] |= classDot
+		case b == ':':
+			c[b] |= classColon
+		case b == '@':
+			c[b] |= classAt
+		}
+	}
+	return c
+}()
+
+// classify returns the classes of the bytes of s.
+func classify(s string) uint8 {
+	var c, d uint8 // two chains, to OR two bytes per cycle
+	i := 0
+	for ; i+1 < len(s); i += 2 {
+		c |= byteClasses[s[i]]
+		d |= byteClasses[s[i+1]]
+	}
+	if i < len(s) {
+		c |= byteClasses[s[i]]
+	}
+	return c | d
+}
+
 // Normalize returns the form of a value of type typ that the index keys on:
 //   - ipv4-addr, ipv6-addr: the address or the masked CIDR block, IPv4-mapped
 //     IPv6 addresses as IPv4, a /32 (/128) block as its address;
@@ -322,24 +373,26 @@ func isDomain(s string) bool {
 	if len(s) > 253 || !strings.Contains(s, ".") {
 		return false
 	}
-	labels := strings.Split(s, ".")
-	for _, l := range labels {
-		if l == "" || len(l) > 63 {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i] | 0x20
-			if !('a' <= c && c <= 'z' || '0' <= l[i] && l[i] <= '9' || l[i] == '-' || l[i] == '_') {
+	start := 0 // of the label
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '.' {
+			if n := i - start; n == 0 || n > 63 {
 				return false
 			}
+			start = i + 1
+			continue
+		}
+		c := s[i] | 0x20
+		if !('a' <= c && c <= 'z' || '0' <= s[i] && s[i] <= '9' || s[i] == '-' || s[i] == '_') {
+			return false
 		}
 	}
-	tld := strings.ToLower(labels[len(labels)-1])
-	if strings.HasPrefix(tld, "xn--") {
+	tld := s[strings.LastIndexByte(s, '.')+1:] // of ASCII letters, digits, '-' and '_'
+	if len(tld) >= 4 && tld[0]|0x20 == 'x' && tld[1]|0x20 == 'n' && tld[2] == '-' && tld[3] == '-' {
 		return true
 	}
 	for i := 0; i < len(tld); i++ {
-		if tld[i] < 'a' || tld[i] > 'z' {
+		if c := tld[i] | 0x20; c < 'a' || c > 'z' {
 			return false
 		}
 	}

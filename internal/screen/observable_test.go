@@ -1,0 +1,57 @@
+package screen
+
+import (
+	"strings"
+	"testing"
+)
+
+// refIsDomain is isDomain as it was written first, with strings.Split and
+// strings.ToLower (which allocate): the reference isDomain must agree with.
+func refIsDomain(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if len(s) > 253 || !strings.Contains(s, ".") {
+		return false
+	}
+	labels := strings.Split(s, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i] | 0x20
+			if !('a' <= c && c <= 'z' || '0' <= l[i] && l[i] <= '9' || l[i] == '-' || l[i] == '_') {
+				return false
+			}
+		}
+	}
+	tld := strings.ToLower(labels[len(labels)-1])
+	if strings.HasPrefix(tld, "xn--") {
+		return true
+	}
+	for i := 0; i < len(tld); i++ {
+		if tld[i] < 'a' || tld[i] > 'z' {
+			return false
+		}
+	}
+	return len(tld) >= 2
+}
+
+// FuzzIsDomain: isDomain agrees with the reference.
+func FuzzIsDomain(f *testing.F) {
+	for _, s := range []string{"wallet-drain.example", "Wallet-Drain.EXAMPLE.", "xn--80ak6aa92e.xn--p1ai", "XN--80AK.XN--P1AI", "a.x1", "a.xn-", "a..b",
+		".a.b", "a.b.", "a.b..", "d_r.ex_ample", "a.b", "a." + strings.Repeat("b", 64), strings.Repeat("a.", 127) + "bc", "a.\u00e9x", "a.[x", "a.`x", "a.{x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isDomain(s), refIsDomain(s); got != want {
+			t.Fatalf("isDomain(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
+// TestIsDomainDoesNotAllocate: inferring a domain name costs no allocation.
+func TestIsDomainDoesNotAllocate(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { isDomain("Wallet-Drain.XN--P1AI") }); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}
