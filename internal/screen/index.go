@@ -662,8 +662,14 @@ func exactHash(typ uint16, v string) bool { return typ == typeIPv4 && len(v) == 
 // have distinct hashes, spread as well as maphash spreads them, and none is
 // 0 (see ip4Keys).
 func (x *Index) ip4Hash(key string) uint64 {
-	k := uint64(key[12])<<32 | uint64(key[13])<<24 | uint64(key[14])<<16 | uint64(key[15])<<8 | uint64(key[16])
-	return mix64(mix64(k^x.ip4Key[0]) ^ x.ip4Key[1])
+	a := uint32(key[12])<<24 | uint32(key[13])<<16 | uint32(key[14])<<8 | uint32(key[15])
+	return x.ip4HashOf(a, key[16])
+}
+
+// ip4HashOf is ip4Hash of the key of address (or block) a with prefix
+// length bits, without making the key.
+func (x *Index) ip4HashOf(a uint32, bits uint8) uint64 {
+	return mix64(mix64((uint64(a)<<8|uint64(bits))^x.ip4Key[0]) ^ x.ip4Key[1])
 }
 
 // ip4Keys returns the keys of ip4Hash made from random r1 and r2, such that
@@ -1004,6 +1010,11 @@ func (x *Index) KnownUntyped(v string, opts LookupOptions) (bool, error) {
 	now := newClock(opts.Now)
 	t := strings.TrimSpace(v)
 	c := classify(t)
+	if c&classDot != 0 && c&classNotDecimal == 0 { // a dotted quad, or parseIP fails
+		if a, ok := parseIPv4(t); ok {
+			return x.knownIPv4(a, 32, opts, &now), nil
+		}
+	}
 	if c&(classDot|classColon) != 0 && c&classNotIP == 0 { // else parseIP fails
 		if pf, ok := parseIP(t); ok {
 			return x.knownIP(pf, opts, &now), nil
@@ -1070,15 +1081,34 @@ func (x *Index) knownEach(v string, opts LookupOptions) (bool, error) {
 
 // knownIP is Known of an address or block.
 func (x *Index) knownIP(pf netip.Prefix, opts LookupOptions, now *clock) bool {
+	if pf.Addr().Is4() {
+		return x.knownIPv4(pf.Addr().As4(), pf.Bits(), opts, now)
+	}
 	var buf [ipKeyLen]byte
-	fam := uint16(family(pf.Addr()))
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if pf.IsSingleIP() && x.knownIn(&x.values, fam, ipKey(&buf, pf), opts, now) {
+	if pf.IsSingleIP() && x.knownIn(&x.values, typeIPv6, ipKey(&buf, pf), opts, now) {
 		return true
 	}
-	for _, bits := range x.present[fam] {
-		if bits <= pf.Bits() && x.knownIn(&x.blocks, fam, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked()), opts, now) {
+	for _, bits := range x.present[typeIPv6] {
+		if bits <= pf.Bits() && x.knownIn(&x.blocks, typeIPv6, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked()), opts, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// knownIPv4 is Known of IPv4 address a with prefix length bits (32 for an
+// address): its hashes are made from a and bits (ip4HashOf), not from keys.
+func (x *Index) knownIPv4(a4 [4]byte, bits int, opts LookupOptions, now *clock) bool {
+	a := uint32(a4[0])<<24 | uint32(a4[1])<<16 | uint32(a4[2])<<8 | uint32(a4[3])
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if bits == 32 && x.knownHash(&x.values, typeIPv4, x.ip4HashOf(a, 32), true, "", opts, now) {
+		return true
+	}
+	for _, b := range x.present[typeIPv4] {
+		if b <= bits && x.knownHash(&x.blocks, typeIPv4, x.ip4HashOf(a&^(1<<(32-b)-1), uint8(b)), true, "", opts, now) {
 			return true
 		}
 	}
@@ -1086,17 +1116,22 @@ func (x *Index) knownIP(pf netip.Prefix, opts LookupOptions, now *clock) bool {
 }
 
 // knownIn reports whether (typ, v) has a slot in tab with a live posting
-// that opts.MayRead allows. It is find, ordered for a table much larger than
-// the CPU caches: the slot, the value in the arena and the object's status
-// each miss the caches, so once a slot's hash matches, the status is loaded
+// that opts.MayRead allows. Call with x.mu held.
+func (x *Index) knownIn(tab *table, typ uint16, v string, opts LookupOptions, now *clock) bool {
+	return x.knownHash(tab, typ, x.hash(typ, v), exactHash(typ, v), v, opts, now)
+}
+
+// knownHash is knownIn of the value v whose hash is h; v is not read if
+// the hash is exact. It is find, ordered for a table much larger than the
+// CPU caches: the slot, the value in the arena and the object's status each
+// miss the caches, so once a slot's hash matches, the status is loaded
 // before the value is compared, and both misses are waited for at once
 // rather than one after the other; an IPv4 address, whose hash is exact,
-// reads no arena at all. Call with x.mu held.
-func (x *Index) knownIn(tab *table, typ uint16, v string, opts LookupOptions, now *clock) bool {
+// reads no arena at all.
+func (x *Index) knownHash(tab *table, typ uint16, h uint64, exact bool, v string, opts LookupOptions, now *clock) bool {
 	if len(tab.slots) == 0 {
 		return false
 	}
-	h, exact := x.hash(typ, v), exactHash(typ, v)
 	mask := len(tab.slots) - 1
 	for i := int(h) & mask; ; i = (i + 1) & mask {
 		s := &tab.slots[i]

@@ -636,7 +636,9 @@ func knownEachType(x *Index, v string, opts LookupOptions) (bool, error) {
 // non-ASCII text, 0x prefixes, hex of every digest length and others.
 func untypedValues() []string {
 	vs := []string{"", " ", "\u00a0", "198.51.100.7", " 198.51.100.7\n", "10.0.0.0/8", "10.1.2.3/8", "::ffff:10.9.9.9",
-		"2001:DB8::1", "2001:db8::/32", "1.2.3", "1.2.3.4.5", "300.1.1.1", "fe80::1%eth0",
+		"2001:DB8::1", "2001:db8::/32", "1.2.3", "1.2.3.4.5", "300.1.1.1", "fe80::1%eth0", "0.0.0.0", "255.255.255.255",
+		"256.1.1.1", "01.2.3.4", "1.2.3.04", "1.2.3.0", "1.2.3.4.", ".1.2.3.4", "1..2.3", "1.2.3.4/32", "1.2.3.4/33", "10.0.0.0/08",
+		"172.16.200.9", "172.16.200.9/25", "1234", "1.2.3.1000",
 		"0x52908400098527886E0F7030069857D2E4169EE7", "0x52908400098527886e0f7030069857d2e4169ee7", "0X52908400098527886E0F7030069857D2E4169EE7",
 		"0x" + strings.Repeat("9F", 32), "0x" + strings.Repeat("9f", 31), "0x" + strings.Repeat("Zz", 20),
 		"https://Evil.Example/Path", "HTTPS://u@EVIL.example:8443/P?Q#F", "Lazarus@Mail.Example", "lazarus@mail.example", "a b@mail.example", "@mail.example",
@@ -745,6 +747,39 @@ func TestKnownUntypedDoesNotAllocate(t *testing.T) {
 	for _, v := range []string{"Drain.Example", "198.51.100.7", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", strings.Repeat("AB", 32), "bc1qnotindexed"} {
 		if n := testing.AllocsPerRun(100, func() { x.KnownUntyped(v, LookupOptions{}) }); n != 0 {
 			t.Errorf("KnownUntyped(%q): %v allocations", v, n)
+		}
+	}
+}
+
+// TestKnownIPv4AgreesWithLookup: Known of an IPv4 address or block (hashed
+// from its bits) finds what Lookup (hashed from its key) finds, for blocks
+// of every length that contain it or not.
+func TestKnownIPv4AgreesWithLookup(t *testing.T) {
+	x := New(Config{})
+	var entries []Entry
+	for _, b := range []int{0, 1, 7, 8, 13, 16, 24, 30, 31} {
+		entries = append(entries, Entry{Observable{TypeIPv4, netip.PrefixFrom(netip.MustParseAddr("203.0.113.77"), b).Masked().String()}, "v"})
+	}
+	entries = append(entries, Entry{Observable{TypeIPv4, "198.51.100.7"}, "v"})
+	x.Add(&Object{ID: id(1), Type: "indicator", Modified: t0, ValidFrom: t0, Entries: entries})
+	opts := LookupOptions{Now: t0.Add(time.Hour)}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		a := netip.AddrFrom4([4]byte{203, 0, 113, 77})
+		if rng.IntN(2) == 0 { // flip one bit, so that some blocks contain it and others not
+			b := a.As4()
+			bit := rng.IntN(32)
+			b[bit/8] ^= 1 << (7 - bit%8)
+			a = netip.AddrFrom4(b)
+		}
+		q := a.String()
+		if rng.IntN(3) == 0 {
+			q = netip.PrefixFrom(a, rng.IntN(33)).Masked().String()
+		}
+		known, err := x.Known(Observable{TypeIPv4, q}, opts)
+		ms := lookup(t, x, TypeIPv4, q, opts)
+		if err != nil || known != (len(ms) > 0) {
+			t.Fatalf("%s: Known = %v, %v; Lookup %d matches", q, known, err, len(ms))
 		}
 	}
 }

@@ -164,13 +164,14 @@ func InferTypes(v string) []string {
 // Classes of characters that InferTypes tells types apart by, as bits:
 // classify ORs those of every byte of a value.
 const (
-	classDot      = 1 << iota // '.'
-	classColon                // ':'
-	classAt                   // '@'
-	classNonHex               // not a hex digit
-	classUpper                // 'A' to 'Z'
-	classNonASCII             // a byte of a multi-byte UTF-8 sequence, or not UTF-8
-	classNotIP                // not in an address or CIDR block: a hex digit, '.', ':' or '/'
+	classDot        = 1 << iota // '.'
+	classColon                  // ':'
+	classAt                     // '@'
+	classNonHex                 // not a hex digit
+	classUpper                  // 'A' to 'Z'
+	classNonASCII               // a byte of a multi-byte UTF-8 sequence, or not UTF-8
+	classNotIP                  // not in an address or CIDR block: a hex digit, '.', ':' or '/'
+	classNotDecimal             // not a decimal digit, nor '.'
 )
 
 // byteClasses are the classes of each byte. Never modified.
@@ -181,6 +182,9 @@ var byteClasses = func() (c [256]uint8) {
 			if b != '.' && b != ':' && b != '/' {
 				c[b] |= classNotIP
 			}
+		}
+		if !('0' <= b && b <= '9' || b == '.') {
+			c[b] |= classNotDecimal
 		}
 		switch {
 		case 'A' <= b && b <= 'Z':
@@ -330,6 +334,40 @@ func parseIP(s string) (netip.Prefix, bool) {
 	}
 	a = a.Unmap()
 	return netip.PrefixFrom(a, a.BitLen()), true
+}
+
+// parseIPv4 parses an IPv4 address in dotted-decimal form as
+// netip.ParseAddr does (four fields of 0 to 255, without leading zeros),
+// without the error that netip returns, and allocates, for anything else.
+func parseIPv4(s string) ([4]byte, bool) {
+	var a [4]byte
+	field, val, digits := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if digits == 0 || field == 3 {
+				return a, false
+			}
+			a[field] = byte(val)
+			field, val, digits = field+1, 0, 0
+		case '0' <= c && c <= '9':
+			if digits == 1 && val == 0 {
+				return a, false // leading zero
+			}
+			val, digits = val*10+int(c-'0'), digits+1
+			if val > 255 {
+				return a, false
+			}
+		default:
+			return a, false
+		}
+	}
+	if field != 3 || digits == 0 {
+		return a, false
+	}
+	a[3] = byte(val)
+	return a, true
 }
 
 func isHex(s string) bool {

@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -54,4 +55,20 @@ func TestIsDomainDoesNotAllocate(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { isDomain("Wallet-Drain.XN--P1AI") }); n != 0 {
 		t.Errorf("%v allocations", n)
 	}
+}
+
+// FuzzParseIPv4: parseIPv4 accepts exactly the dotted-decimal addresses
+// netip.ParseAddr accepts, with the same value.
+func FuzzParseIPv4(f *testing.F) {
+	for _, s := range []string{"198.51.100.7", "0.0.0.0", "255.255.255.255", "256.0.0.1", "01.2.3.4", "1.2.3.00", "1.2.3", "1.2.3.4.5",
+		"1..2.3", ".1.2.3", "1.2.3.", "1.2.3.4a", "1.2.3.-4", "1.2.3.4/8", "::1", "1.2.3.0004", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, ok := parseIPv4(s)
+		want, err := netip.ParseAddr(s)
+		if wok := err == nil && want.Is4(); ok != wok || ok && a != want.As4() {
+			t.Fatalf("parseIPv4(%q) = %v, %v; netip.ParseAddr: %v, %v", s, a, ok, want, err)
+		}
+	})
 }
