@@ -201,6 +201,19 @@ func builtinType(typ string) (uint16, bool) {
 	return 0, false
 }
 
+// newArena returns an empty arena of capacity n. A large one is backed by
+// huge pages where the system can (adviseHuge): a hit reads a random place
+// of an arena of tens of megabytes, and with 4 KiB pages it also misses the
+// TLB (see mapSlots). It stays in the Go heap, unlike the slots, because
+// Lookup hands out strings of it, which keep it alive after it is replaced;
+// unadviseHuge then withdraws the advice, so that the heap does not reuse
+// its memory with huge pages.
+func newArena(n int) []byte {
+	b := make([]byte, 0, n)
+	adviseHuge(b[:n])
+	return b
+}
+
 // maxArena is the most arena bytes slots address (uint32 offsets).
 const maxArena = 1<<32 - 1
 
@@ -737,6 +750,11 @@ func (x *Index) insert(tab *table, typ uint16, h uint64, v, text string) int {
 		}
 		unmapSlots(oldMem) // no lookup runs: Add holds the lock
 	}
+	if len(x.arena)+need > cap(x.arena) {
+		a := append(newArena(max(cap(x.arena)+cap(x.arena)/4+4096, len(x.arena)+need)), x.arena...)
+		unadviseHuge(x.arena[:cap(x.arena)])
+		x.arena = a
+	}
 	off := uint32(len(x.arena))
 	x.arena = append(x.arena, v...)
 	if typ <= typeIPv6 {
@@ -779,7 +797,7 @@ func (x *Index) compact() {
 	if x.garbage < 1<<20 || x.garbage < len(x.arena)/2 {
 		return
 	}
-	arena := make([]byte, 0, len(x.arena)-x.garbage)
+	arena := newArena(len(x.arena) - x.garbage)
 	moved := make(map[uint32]uint32, x.values.used+x.blocks.used)
 	for _, tab := range []*table{&x.values, &x.blocks} {
 		for i := range tab.slots {
@@ -801,6 +819,7 @@ func (x *Index) compact() {
 	}
 	// Strings handed out before (match values) keep the old arena alive
 	// as long as they live; it is never written again.
+	unadviseHuge(x.arena[:cap(x.arena)])
 	x.arena, x.garbage = arena, 0
 }
 

@@ -783,3 +783,41 @@ func TestKnownIPv4AgreesWithLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeArena: an arena large enough for huge pages grows, is compacted
+// and replaced, and what Lookup handed out of the old one stays readable.
+func TestLargeArena(t *testing.T) {
+	x := New(Config{})
+	value := func(round, i int) string { return fmt.Sprintf("bc1q%d-%01990d", round, i) }
+	objs := func(round int) {
+		for i := range 3000 {
+			x.Add(&Object{ID: id(i), Type: "indicator", Modified: t0.Add(time.Duration(round) * time.Minute), ValidFrom: t0,
+				Entries: []Entry{{Observable{TypeWallet, value(round, i)}, "v"}}})
+		}
+	}
+	objs(0)
+	if len(x.arena) < hugeSlots {
+		t.Fatalf("arena of %d bytes", len(x.arena))
+	}
+	ms := lookup(t, x, TypeWallet, value(0, 7), LookupOptions{})
+	if len(ms) != 1 || ms[0].Observable.Value != value(0, 7) {
+		t.Fatalf("before: %v", ms)
+	}
+	before := len(x.arena)
+	objs(1) // every value replaced: the arena is compacted
+	if len(x.arena)+x.garbage >= 2*before {
+		t.Errorf("arena of %d bytes (%d garbage), %d before: not compacted", len(x.arena), x.garbage, before)
+	}
+	opts := LookupOptions{Now: t0.Add(time.Hour)}
+	for i := range 3000 {
+		if k, _ := x.Known(Observable{TypeWallet, value(1, i)}, opts); !k {
+			t.Fatalf("%d not known", i)
+		}
+		if k, _ := x.Known(Observable{TypeWallet, value(0, i)}, opts); k {
+			t.Fatalf("replaced value %d known", i)
+		}
+	}
+	if ms[0].Observable.Value != value(0, 7) {
+		t.Errorf("a match's value changed with the arena")
+	}
+}
