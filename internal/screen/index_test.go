@@ -641,7 +641,7 @@ func untypedValues() []string {
 		"172.16.200.9", "172.16.200.9/25", "1234", "1.2.3.1000",
 		"0x52908400098527886E0F7030069857D2E4169EE7", "0x52908400098527886e0f7030069857d2e4169ee7", "0X52908400098527886E0F7030069857D2E4169EE7",
 		"0x" + strings.Repeat("9F", 32), "0x" + strings.Repeat("9f", 31), "0x" + strings.Repeat("Zz", 20),
-		"https://Evil.Example/Path", "HTTPS://u@EVIL.example:8443/P?Q#F", "Lazarus@Mail.Example", "lazarus@mail.example", "a b@mail.example", "@mail.example",
+		"https://Evil.Example/Path", "HTTPS://u@EVIL.example:8443/P?Q#F", "http://localhost/x", "s3://Bucket", "://", "a:/b", "Lazarus@Mail.Example", "lazarus@mail.example", "a b@mail.example", "@mail.example",
 		"00:11:22:AA:BB:CC", "00-11-22-aa-bb-cc", "00:11:22:AA:BB:C", "Wallet-Drain.Example", "wallet-drain.example", "Wallet-Drain.Example.",
 		"wallet-drain.example. ", "xn--80AK6AA92E.XN--P1AI", "drain.e1", "drain.e", "d_r.example", "d r.example",
 		"1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "1boatslrhtknngkdxeeobr76b53letpyt", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",

@@ -126,11 +126,15 @@ var (
 // not modify it.
 func InferTypes(v string) []string {
 	v = strings.TrimSpace(v)
-	if p, ok := parseIP(v); ok {
-		if p.Addr().Is4() {
-			return inferIPv4
+	// Each test runs only when v has the characters it needs (classify).
+	c := classify(v)
+	if c&(classDot|classColon) != 0 && c&classNotIP == 0 {
+		if p, ok := parseIP(v); ok {
+			if p.Addr().Is4() {
+				return inferIPv4
+			}
+			return inferIPv6
 		}
-		return inferIPv6
 	}
 	if h, ok := strings.CutPrefix(v, "0x"); ok && isHex(h) {
 		switch len(h) {
@@ -140,7 +144,7 @@ func InferTypes(v string) []string {
 			return inferTransaction
 		}
 	}
-	if isHex(v) {
+	if c&classNonHex == 0 && v != "" {
 		switch len(v) {
 		case 64:
 			return inferHash64
@@ -149,13 +153,13 @@ func InferTypes(v string) []string {
 		}
 	}
 	switch {
-	case strings.Contains(v, "://"):
+	case c&classColon != 0 && strings.Contains(v, "://"):
 		return inferURL
-	case isEmail(v):
+	case c&classAt != 0 && isEmail(v):
 		return inferEmail
 	case isMAC(v):
 		return inferMAC
-	case isDomain(v):
+	case c&classDot != 0 && isDomain(v):
 		return inferDomain
 	}
 	return inferWallet

@@ -72,3 +72,54 @@ func FuzzParseIPv4(f *testing.F) {
 		}
 	})
 }
+
+// refInferTypes is InferTypes as it was written first, each test scanning
+// the value: the reference InferTypes must agree with.
+func refInferTypes(v string) []string {
+	v = strings.TrimSpace(v)
+	if p, ok := parseIP(v); ok {
+		if p.Addr().Is4() {
+			return inferIPv4
+		}
+		return inferIPv6
+	}
+	if h, ok := strings.CutPrefix(v, "0x"); ok && isHex(h) {
+		switch len(h) {
+		case 40:
+			return inferWallet
+		case 64:
+			return inferTransaction
+		}
+	}
+	if isHex(v) {
+		switch len(v) {
+		case 64:
+			return inferHash64
+		case 32, 40, 56, 96, 128:
+			return inferFile
+		}
+	}
+	switch {
+	case strings.Contains(v, "://"):
+		return inferURL
+	case isEmail(v):
+		return inferEmail
+	case isMAC(v):
+		return inferMAC
+	case refIsDomain(v):
+		return inferDomain
+	}
+	return inferWallet
+}
+
+// FuzzInferTypes: InferTypes agrees with the reference.
+func FuzzInferTypes(f *testing.F) {
+	for _, v := range untypedValues() {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if got, want := InferTypes(v), refInferTypes(v); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("InferTypes(%q) = %v, want %v", v, got, want)
+		}
+	})
+}
