@@ -303,10 +303,6 @@ type clock struct {
 	read    bool
 }
 
-// newClock returns a clock at t; the zero t means time.Now(), read at the
-// first judgement.
-func newClock(t time.Time) clock { return clock{t: t} }
-
 // now makes the clock's time definite.
 func (c *clock) now() {
 	if c.t.IsZero() {
@@ -866,7 +862,8 @@ type LookupOptions struct {
 // indexed blocks equal to or containing it. The error is ErrEmpty or
 // ErrBadValue for a value that is not of its type.
 func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, error) {
-	now := newClock(opts.Now)
+	var now clock // at opts.Now; zero: time.Now(), read at the first judgement
+	now.t = opts.Now
 	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
 		pf, err := parseIPOf(q)
 		if err != nil {
@@ -997,13 +994,14 @@ func (x *Index) lookupIP(dst []Match, typ string, pf netip.Prefix, opts LookupOp
 // Known reports whether the observable has a live match that opts.MayRead
 // allows: Lookup without building matches, and without allocating.
 func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
-	now := newClock(opts.Now)
+	var now clock // at opts.Now; zero: time.Now(), read at the first judgement
+	now.t = opts.Now
 	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
 		pf, err := parseIPOf(q)
 		if err != nil {
 			return false, err
 		}
-		return x.knownIP(pf, opts, &now), nil
+		return x.knownIP(pf, &opts, &now), nil
 	}
 	var buf [lowerBuf]byte
 	v, ok := lowered(&buf, q.Type, q.Value)
@@ -1016,7 +1014,7 @@ func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	t, ok := x.typeNum(q.Type)
-	return ok && x.knownIn(&x.values, t, v, opts, &now), nil
+	return ok && x.knownIn(&x.values, t, v, &opts, &now), nil
 }
 
 // KnownUntyped is Known of a value without a type: Known of each type
@@ -1026,17 +1024,18 @@ func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
 // (values that need more, such as URLs or non-ASCII text, take the long
 // way, through InferTypes and Known).
 func (x *Index) KnownUntyped(v string, opts LookupOptions) (bool, error) {
-	now := newClock(opts.Now)
+	var now clock // at opts.Now; zero: time.Now(), read at the first judgement
+	now.t = opts.Now
 	t := strings.TrimSpace(v)
 	c := classify(t)
 	if c&classDot != 0 && c&classNotDecimal == 0 { // a dotted quad, or parseIP fails
 		if a, ok := parseIPv4(t); ok {
-			return x.knownIPv4(a, 32, opts, &now), nil
+			return x.knownIPv4(a, 32, &opts, &now), nil
 		}
 	}
 	if c&(classDot|classColon) != 0 && c&classNotIP == 0 { // else parseIP fails
 		if pf, ok := parseIP(t); ok {
-			return x.knownIP(pf, opts, &now), nil
+			return x.knownIP(pf, &opts, &now), nil
 		}
 	}
 	if len(t) == 0 || len(t) > lowerBuf || c&classNonASCII != 0 {
@@ -1085,7 +1084,7 @@ func (x *Index) KnownUntyped(v string, opts LookupOptions) (bool, error) {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.knownIn(&x.values, typ, n, opts, &now) || typ2 != 0 && x.knownIn(&x.values, typ2, n, opts, &now), nil
+	return x.knownIn(&x.values, typ, n, &opts, &now) || typ2 != 0 && x.knownIn(&x.values, typ2, n, &opts, &now), nil
 }
 
 // knownEach is KnownUntyped the long way.
@@ -1099,7 +1098,7 @@ func (x *Index) knownEach(v string, opts LookupOptions) (bool, error) {
 }
 
 // knownIP is Known of an address or block.
-func (x *Index) knownIP(pf netip.Prefix, opts LookupOptions, now *clock) bool {
+func (x *Index) knownIP(pf netip.Prefix, opts *LookupOptions, now *clock) bool {
 	if pf.Addr().Is4() {
 		return x.knownIPv4(pf.Addr().As4(), pf.Bits(), opts, now)
 	}
@@ -1119,7 +1118,7 @@ func (x *Index) knownIP(pf netip.Prefix, opts LookupOptions, now *clock) bool {
 
 // knownIPv4 is Known of IPv4 address a with prefix length bits (32 for an
 // address): its hashes are made from a and bits (ip4HashOf), not from keys.
-func (x *Index) knownIPv4(a4 [4]byte, bits int, opts LookupOptions, now *clock) bool {
+func (x *Index) knownIPv4(a4 [4]byte, bits int, opts *LookupOptions, now *clock) bool {
 	a := uint32(a4[0])<<24 | uint32(a4[1])<<16 | uint32(a4[2])<<8 | uint32(a4[3])
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -1136,7 +1135,7 @@ func (x *Index) knownIPv4(a4 [4]byte, bits int, opts LookupOptions, now *clock) 
 
 // knownIn reports whether (typ, v) has a slot in tab with a live posting
 // that opts.MayRead allows. Call with x.mu held.
-func (x *Index) knownIn(tab *table, typ uint16, v string, opts LookupOptions, now *clock) bool {
+func (x *Index) knownIn(tab *table, typ uint16, v string, opts *LookupOptions, now *clock) bool {
 	return x.knownHash(tab, typ, x.hash(typ, v), exactHash(typ, v), v, opts, now)
 }
 
@@ -1147,7 +1146,7 @@ func (x *Index) knownIn(tab *table, typ uint16, v string, opts LookupOptions, no
 // before the value is compared, and both misses are waited for at once
 // rather than one after the other; an IPv4 address, whose hash is exact,
 // reads no arena at all.
-func (x *Index) knownHash(tab *table, typ uint16, h uint64, exact bool, v string, opts LookupOptions, now *clock) bool {
+func (x *Index) knownHash(tab *table, typ uint16, h uint64, exact bool, v string, opts *LookupOptions, now *clock) bool {
 	if len(tab.slots) == 0 {
 		return false
 	}
@@ -1177,7 +1176,7 @@ func (x *Index) knownHash(tab *table, typ uint16, h uint64, exact bool, v string
 
 // anyLive reports whether a posting of slot s is a live match MayRead
 // allows.
-func (x *Index) anyLive(s *slot, now *clock, opts LookupOptions) bool {
+func (x *Index) anyLive(s *slot, now *clock, opts *LookupOptions) bool {
 	if x.live(s.obj, s.via, now, opts) {
 		return true
 	}
@@ -1190,7 +1189,7 @@ func (x *Index) anyLive(s *slot, now *clock, opts LookupOptions) bool {
 }
 
 // live reports whether posting (obj, via) is a live match MayRead allows.
-func (x *Index) live(obj, via int32, now *clock, opts LookupOptions) bool {
+func (x *Index) live(obj, via int32, now *clock, opts *LookupOptions) bool {
 	if x.status(obj, now) != StatusLive {
 		return false
 	}
