@@ -648,9 +648,15 @@ func family(a netip.Addr) int {
 // The hash of an IPv4 address or block is its key itself, permuted
 // (ip4Hash): equal hashes mean equal keys.
 func (x *Index) hash(typ uint16, v string) uint64 {
-	if typ == typeIPv4 && len(v) == ipKeyLen {
+	if exactHash(typ, v) {
 		return x.ip4Hash(v)
 	}
+	return x.valueHash(typ, v)
+}
+
+// valueHash is hash of a value other than an IPv4 key, small enough to be
+// inlined where a lookup knows it has no IPv4 key.
+func (x *Index) valueHash(typ uint16, v string) uint64 {
 	h := maphash.String(x.seed, v) ^ uint64(typ)*0x9e3779b97f4a7c15
 	if h == 0 {
 		h = 1
@@ -960,7 +966,11 @@ func (x *Index) findValue(typ, v string) *slot {
 	if !ok {
 		return nil
 	}
-	if i := x.find(&x.values, t, x.hash(t, v), v); i >= 0 {
+	h := x.valueHash(t, v)
+	if exactHash(t, v) {
+		h = x.ip4Hash(v) // not for a value of Lookup, which looks up addresses with lookupIP
+	}
+	if i := x.find(&x.values, t, h, v); i >= 0 {
 		return &x.values.slots[i]
 	}
 	return nil
@@ -1136,7 +1146,10 @@ func (x *Index) knownIPv4(a4 [4]byte, bits int, opts *LookupOptions, now *clock)
 // knownIn reports whether (typ, v) has a slot in tab with a live posting
 // that opts.MayRead allows. Call with x.mu held.
 func (x *Index) knownIn(tab *table, typ uint16, v string, opts *LookupOptions, now *clock) bool {
-	return x.knownHash(tab, typ, x.hash(typ, v), exactHash(typ, v), v, opts, now)
+	if exactHash(typ, v) {
+		return x.knownHash(tab, typ, x.ip4Hash(v), true, v, opts, now)
+	}
+	return x.knownHash(tab, typ, x.valueHash(typ, v), false, v, opts, now)
 }
 
 // knownHash is knownIn of the value v whose hash is h; v is not read if
