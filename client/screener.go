@@ -304,12 +304,8 @@ func (s *Screener) Known(o Observable) (bool, error) {
 	if typ != "" {
 		return s.idx.Known(Observable{Type: typ, Value: o.Value}, screen.LookupOptions{})
 	}
-	for _, t := range screen.InferTypes(o.Value) {
-		if known, err := s.idx.Known(Observable{Type: t, Value: o.Value}, screen.LookupOptions{}); known || err != nil {
-			return known, err
-		}
-	}
-	return false, nil
+	// Known of each type screen.InferTypes gives, in one pass.
+	return s.idx.KnownUntyped(o.Value, screen.LookupOptions{})
 }
 
 func (s *Screener) lookup(dst []Match, o Observable, opts screen.LookupOptions) ([]Match, error) {

@@ -200,6 +200,32 @@ func BenchmarkInferAndKnownSpread(b *testing.B) {
 	}
 }
 
+// BenchmarkKnownUntypedSpread is BenchmarkInferAndKnownSpread through
+// KnownUntyped, what a Screener calls for an untyped value: with Now given,
+// and with Now zero (the clock read at each hit), as the Screener does.
+func BenchmarkKnownUntypedSpread(b *testing.B) {
+	x := benchIndex()
+	qs := spreadQueries()
+	for _, c := range []struct {
+		name string
+		now  time.Time
+	}{{"Now", t0.Add(time.Hour)}, {"time.Now", time.Time{}}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			known, i := 0, 0
+			for b.Loop() {
+				if k, _ := x.KnownUntyped(qs[i&(len(qs)-1)], LookupOptions{Now: c.now}); k {
+					known++
+				}
+				i++
+			}
+			if d := known*2 - i; i >= len(qs) && (d < -4 || d > 4) {
+				b.Fatalf("%d of %d known", known, i)
+			}
+		})
+	}
+}
+
 // BenchmarkGCWithIndex is one full garbage collection with the 1e6 index
 // live: what every GC cycle of a process holding the index pays to mark it.
 func BenchmarkGCWithIndex(b *testing.B) {

@@ -3,6 +3,7 @@ package screen
 import (
 	"hash/maphash"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -87,8 +88,9 @@ type Config struct {
 // arena, and the further postings, all addressed by int32 indexes. Only the
 // records of the objects (one per indexed object) hold pointers.
 type Index struct {
-	cfg  Config
-	seed maphash.Seed
+	cfg    Config
+	seed   maphash.Seed
+	ip4Key [2]uint64 // keys of ip4Hash
 
 	mu       sync.RWMutex
 	values   table     // single values: every type, IP addresses included
@@ -199,6 +201,19 @@ func builtinType(typ string) (uint16, bool) {
 	return 0, false
 }
 
+// newArena returns an empty arena of capacity n. A large one is backed by
+// huge pages where the system can (adviseHuge): a hit reads a random place
+// of an arena of tens of megabytes, and with 4 KiB pages it also misses the
+// TLB (see mapSlots). It stays in the Go heap, unlike the slots, because
+// Lookup hands out strings of it, which keep it alive after it is replaced;
+// unadviseHuge then withdraws the advice, so that the heap does not reuse
+// its memory with huge pages.
+func newArena(n int) []byte {
+	b := make([]byte, 0, n)
+	adviseHuge(b[:n])
+	return b
+}
+
 // maxArena is the most arena bytes slots address (uint32 offsets).
 const maxArena = 1<<32 - 1
 
@@ -278,19 +293,29 @@ func clampNanos(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// clock is the time a lookup judges validity at.
+// clock is the time a lookup judges validity at, read when first needed: a
+// lookup that finds nothing does not read the system clock (time.Now costs
+// tens of nanoseconds on a virtual machine).
 type clock struct {
-	t       time.Time
-	nanos   int64 // t in Unix nanoseconds
-	inRange bool  // t after minNanos and before maxNanos: nanos are exact
+	t       time.Time // zero until read: time.Now()
+	nanos   int64     // t in Unix nanoseconds
+	inRange bool      // t after minNanos and before maxNanos: nanos are exact
+	read    bool
 }
 
-func newClock(t time.Time) clock {
-	return clock{t: t, nanos: clampNanos(t), inRange: t.After(minNanos) && t.Before(maxNanos)}
+// now makes the clock's time definite.
+func (c *clock) now() {
+	if c.t.IsZero() {
+		c.t = time.Now()
+	}
+	c.nanos, c.inRange, c.read = clampNanos(c.t), c.t.After(minNanos) && c.t.Before(maxNanos), true
 }
 
 // status judges object n at c: as Object.Status does, from x.judge.
 func (x *Index) status(n int32, c *clock) Status {
+	if !c.read {
+		c.now()
+	}
 	if !c.inRange {
 		return x.objs[n].obj.Status(c.t, x.cfg.KeyTrust)
 	}
@@ -318,6 +343,7 @@ func New(cfg Config) *Index {
 	x := &Index{
 		cfg:      cfg,
 		seed:     maphash.MakeSeed(),
+		ip4Key:   ip4Keys(rand.Uint64(), rand.Uint64()),
 		freePost: -1,
 		types: []string{TypeIPv4, TypeIPv6, TypeDomain, TypeURL, TypeEmail, TypeFile, TypeMAC, TypeWallet,
 			TypeTransaction, TypeMutex, TypeAS, TypeRegistryKey},
@@ -619,12 +645,68 @@ func family(a netip.Addr) int {
 }
 
 // hash hashes a type number and value; never 0, which marks empty slots.
+// The hash of an IPv4 address or block is its key itself, permuted
+// (ip4Hash): equal hashes mean equal keys.
 func (x *Index) hash(typ uint16, v string) uint64 {
+	if exactHash(typ, v) {
+		return x.ip4Hash(v)
+	}
+	return x.valueHash(typ, v)
+}
+
+// valueHash is hash of a value other than an IPv4 key, small enough to be
+// inlined where a lookup knows it has no IPv4 key.
+func (x *Index) valueHash(typ uint16, v string) uint64 {
 	h := maphash.String(x.seed, v) ^ uint64(typ)*0x9e3779b97f4a7c15
 	if h == 0 {
 		h = 1
 	}
 	return h
+}
+
+// exactHash reports whether the hashes of type typ and a value of v's
+// length are exact: a slot whose hash and type are equal holds the value,
+// and need not be compared with the arena. A lookup of an IPv4 address
+// then reads one slot (one cache miss) instead of the slot and the arena.
+func exactHash(typ uint16, v string) bool { return typ == typeIPv4 && len(v) == ipKeyLen }
+
+// ip4Hash is the hash of the key of an IPv4 address or block: its 40
+// significant bits (the address and prefix length; the first 12 bytes of
+// the key are always those of an IPv4-mapped address), encrypted with
+// x.ip4Key by two rounds of mix64, a permutation of uint64. Distinct keys
+// have distinct hashes, spread as well as maphash spreads them, and none is
+// 0 (see ip4Keys).
+func (x *Index) ip4Hash(key string) uint64 {
+	a := uint32(key[12])<<24 | uint32(key[13])<<16 | uint32(key[14])<<8 | uint32(key[15])
+	return x.ip4HashOf(a, key[16])
+}
+
+// ip4HashOf is ip4Hash of the key of address (or block) a with prefix
+// length bits, without making the key.
+func (x *Index) ip4HashOf(a uint32, bits uint8) uint64 {
+	return mix64(mix64((uint64(a)<<8|uint64(bits))^x.ip4Key[0]) ^ x.ip4Key[1])
+}
+
+// ip4Keys returns the keys of ip4Hash made from random r1 and r2, such that
+// no key of an address or block (k < 2^40) hashes to 0: mix64 maps only 0
+// to 0, k^key[0] is not 0 since key[0] has its top bit set, and
+// mix64(k^key[0]) equals key[1] = mix64(key[0]^r) only for k = r, which is
+// at least 2^62.
+func ip4Keys(r1, r2 uint64) [2]uint64 {
+	k0 := r1 | 1<<63
+	return [2]uint64{k0, mix64(k0 ^ (r2 | 1<<62))}
+}
+
+// mix64 is the finalizer of MurmurHash3: every bit of the result depends
+// on every bit of k, and it is a permutation (xor-shifts by half the width
+// or more and multiplications by odd numbers are invertible).
+func mix64(k uint64) uint64 {
+	k ^= k >> 33
+	k *= 0xff51afd7ed558ccd
+	k ^= k >> 33
+	k *= 0xc4ceb9fe1a85ec53
+	k ^= k >> 33
+	return k
 }
 
 // find returns the slot of (typ, v) with hash h in tab, or -1. A slot of
@@ -633,13 +715,14 @@ func (x *Index) find(tab *table, typ uint16, h uint64, v string) int {
 	if len(tab.slots) == 0 {
 		return -1
 	}
+	exact := exactHash(typ, v)
 	mask := len(tab.slots) - 1
 	for i := int(h) & mask; ; i = (i + 1) & mask {
 		s := &tab.slots[i]
 		if s.hash == 0 {
 			return -1
 		}
-		if s.hash == h && s.typ == typ && int(s.n) == len(v) && x.str(s.off, s.n) == v {
+		if s.hash == h && s.typ == typ && (exact || int(s.n) == len(v) && x.str(s.off, s.n) == v) {
 			return i
 		}
 	}
@@ -668,6 +751,11 @@ func (x *Index) insert(tab *table, typ uint16, h uint64, v, text string) int {
 			}
 		}
 		unmapSlots(oldMem) // no lookup runs: Add holds the lock
+	}
+	if len(x.arena)+need > cap(x.arena) {
+		a := append(newArena(max(cap(x.arena)+cap(x.arena)/4+4096, len(x.arena)+need)), x.arena...)
+		unadviseHuge(x.arena[:cap(x.arena)])
+		x.arena = a
 	}
 	off := uint32(len(x.arena))
 	x.arena = append(x.arena, v...)
@@ -711,7 +799,7 @@ func (x *Index) compact() {
 	if x.garbage < 1<<20 || x.garbage < len(x.arena)/2 {
 		return
 	}
-	arena := make([]byte, 0, len(x.arena)-x.garbage)
+	arena := newArena(len(x.arena) - x.garbage)
 	moved := make(map[uint32]uint32, x.values.used+x.blocks.used)
 	for _, tab := range []*table{&x.values, &x.blocks} {
 		for i := range tab.slots {
@@ -733,6 +821,7 @@ func (x *Index) compact() {
 	}
 	// Strings handed out before (match values) keep the old arena alive
 	// as long as they live; it is never written again.
+	unadviseHuge(x.arena[:cap(x.arena)])
 	x.arena, x.garbage = arena, 0
 }
 
@@ -779,11 +868,14 @@ type LookupOptions struct {
 // indexed blocks equal to or containing it. The error is ErrEmpty or
 // ErrBadValue for a value that is not of its type.
 func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, error) {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
+	var now clock // at opts.Now; zero: time.Now(), read at the first judgement
+	now.t = opts.Now
 	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
-		return x.lookupIP(dst, q, opts, nil)
+		pf, err := parseIPOf(q)
+		if err != nil {
+			return dst, err
+		}
+		return x.lookupIP(dst, q.Type, pf, opts, &now), nil
 	}
 	var buf [lowerBuf]byte
 	v, ok := lowered(&buf, q.Type, q.Value)
@@ -798,9 +890,23 @@ func (x *Index) Lookup(dst []Match, q Observable, opts LookupOptions) ([]Match, 
 	if s := x.findValue(q.Type, v); s != nil {
 		// The index's copy of the value: v may be in buf.
 		q.Value = x.str(s.off, s.n)
-		dst = x.report(dst, q, s, opts)
+		dst = x.report(dst, q, s, opts, &now)
 	}
 	return dst, nil
+}
+
+// parseIPOf parses the value of an address observable of type q.Type, with
+// Normalize's error for one that is not of that type.
+func parseIPOf(q Observable) (netip.Prefix, error) {
+	pf, ok := parseIP(strings.TrimSpace(q.Value))
+	if !ok || pf.Addr().Is4() != (q.Type == TypeIPv4) {
+		_, err := Normalize(q.Type, q.Value) // the error
+		if err == nil {
+			err = ErrBadValue // cannot happen: Normalize parses as parseIP does
+		}
+		return netip.Prefix{}, err
+	}
+	return pf, nil
 }
 
 // lowerBuf is the longest value lowered lowers on the stack.
@@ -860,63 +966,52 @@ func (x *Index) findValue(typ, v string) *slot {
 	if !ok {
 		return nil
 	}
-	if i := x.find(&x.values, t, x.hash(t, v), v); i >= 0 {
+	h := x.valueHash(t, v)
+	if exactHash(t, v) {
+		h = x.ip4Hash(v) // not for a value of Lookup, which looks up addresses with lookupIP
+	}
+	if i := x.find(&x.values, t, h, v); i >= 0 {
 		return &x.values.slots[i]
 	}
 	return nil
 }
 
-// lookupIP looks up an address or block: the address itself, then each
-// indexed block length that may contain it, longest first. With known set
-// it only finds out whether there is a live match (Known), into *known.
-func (x *Index) lookupIP(dst []Match, q Observable, opts LookupOptions, known *bool) ([]Match, error) {
-	pf, ok := parseIP(strings.TrimSpace(q.Value))
-	if !ok || pf.Addr().Is4() != (q.Type == TypeIPv4) {
-		_, err := Normalize(q.Type, q.Value) // the error
-		return dst, err
-	}
+// lookupIP appends the matches of an address or block of type typ: the
+// address itself, then each indexed block length that may contain it,
+// longest first.
+func (x *Index) lookupIP(dst []Match, typ string, pf netip.Prefix, opts LookupOptions, now *clock) []Match {
 	var buf [ipKeyLen]byte
 	fam := uint16(family(pf.Addr()))
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	// probe looks up one address or block; true means done (Known found).
-	probe := func(tab *table, v string) bool {
-		i := x.find(tab, fam, x.hash(fam, v), v)
-		if i < 0 {
-			return false
+	probe := func(tab *table, v string) {
+		if i := x.find(tab, fam, x.hash(fam, v), v); i >= 0 {
+			s := &tab.slots[i]
+			dst = x.report(dst, Observable{Type: typ, Value: x.ipText(s.off)}, s, opts, now)
 		}
-		s := &tab.slots[i]
-		if known != nil {
-			*known = x.anyLive(s, opts)
-			return *known
-		}
-		dst = x.report(dst, Observable{Type: q.Type, Value: x.ipText(s.off)}, s, opts)
-		return false
 	}
-	if pf.IsSingleIP() && probe(&x.values, ipKey(&buf, pf)) {
-		return dst, nil
+	if pf.IsSingleIP() {
+		probe(&x.values, ipKey(&buf, pf))
 	}
 	for _, bits := range x.present[fam] {
-		if bits > pf.Bits() {
-			continue
-		}
-		if probe(&x.blocks, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked())) {
-			return dst, nil
+		if bits <= pf.Bits() {
+			probe(&x.blocks, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked()))
 		}
 	}
-	return dst, nil
+	return dst
 }
 
 // Known reports whether the observable has a live match that opts.MayRead
 // allows: Lookup without building matches, and without allocating.
 func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
+	var now clock // at opts.Now; zero: time.Now(), read at the first judgement
+	now.t = opts.Now
 	if q.Type == TypeIPv4 || q.Type == TypeIPv6 {
-		var known bool
-		_, err := x.lookupIP(nil, q, opts, &known)
-		return known, err
+		pf, err := parseIPOf(q)
+		if err != nil {
+			return false, err
+		}
+		return x.knownIP(pf, &opts, &now), nil
 	}
 	var buf [lowerBuf]byte
 	v, ok := lowered(&buf, q.Type, q.Value)
@@ -928,8 +1023,195 @@ func (x *Index) Known(q Observable, opts LookupOptions) (bool, error) {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	s := x.findValue(q.Type, v)
-	return s != nil && x.anyLive(s, opts), nil
+	t, ok := x.typeNum(q.Type)
+	return ok && x.knownIn(&x.values, t, v, &opts, &now), nil
+}
+
+// KnownUntyped is Known of a value without a type: Known of each type
+// InferTypes gives it, in turn, until one is known or fails. It reads the
+// value once: the type is inferred in one pass over it, an address is
+// parsed once, and a value of another type is normalized in the same stroke
+// (values that need more, such as URLs or non-ASCII text, take the long
+// way, through InferTypes and Known).
+func (x *Index) KnownUntyped(v string, opts LookupOptions) (bool, error) {
+	var now clock // at opts.Now; zero: time.Now(), read at the first judgement
+	now.t = opts.Now
+	t := strings.TrimSpace(v)
+	c := classify(t)
+	if c&classDot != 0 && c&classNotDecimal == 0 { // a dotted quad, or parseIP fails
+		if a, ok := parseIPv4(t); ok {
+			return x.knownIPv4(a, 32, &opts, &now), nil
+		}
+	}
+	if c&(classDot|classColon) != 0 && c&classNotIP == 0 { // else parseIP fails
+		if pf, ok := parseIP(t); ok {
+			return x.knownIP(pf, &opts, &now), nil
+		}
+	}
+	if len(t) == 0 || len(t) > lowerBuf || c&classNonASCII != 0 {
+		return x.knownEach(v, opts)
+	}
+	// As InferTypes decides, but from c: each test below is false
+	// without its class of character, so it runs only when it can hold.
+	// Every type but a Base58 or Bech32 wallet is normalized to lower case
+	// (Normalize of ASCII text without surrounding space).
+	typ, typ2, lower := uint16(typeWallet), uint16(0), true
+	switch {
+	case strings.HasPrefix(t, "0x") && (len(t) == 42 || len(t) == 66) && isHex(t[2:]):
+		if len(t) == 66 {
+			typ = typeTransaction
+		}
+	case c&classNonHex == 0 && (len(t) == 32 || len(t) == 40 || len(t) == 56 || len(t) == 64 || len(t) == 96 || len(t) == 128):
+		typ = typeFile
+		if len(t) == 64 {
+			typ2 = typeTransaction
+		}
+	case c&classColon != 0 && strings.Contains(t, "://"):
+		return x.knownEach(v, opts) // a URL: see normalizeURL
+	case c&classAt != 0 && isEmail(t):
+		typ = typeEmail
+	case len(t) == 17 && isMAC(t):
+		typ = typeMAC
+	case c&classDot != 0 && isDomain(t):
+		if t[len(t)-1] == '.' {
+			return x.knownEach(v, opts) // Normalize trims final dots
+		}
+		typ = typeDomain
+	default:
+		lower = false
+	}
+	n := t // normalized; not t itself, which parseIP lets escape
+	var buf [lowerBuf]byte
+	if lower && c&classUpper != 0 {
+		for i := 0; i < len(t); i++ {
+			b := t[i]
+			if 'A' <= b && b <= 'Z' {
+				b += 'a' - 'A'
+			}
+			buf[i] = b
+		}
+		n = unsafe.String(&buf[0], len(t))
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.knownIn(&x.values, typ, n, &opts, &now) || typ2 != 0 && x.knownIn(&x.values, typ2, n, &opts, &now), nil
+}
+
+// knownEach is KnownUntyped the long way.
+func (x *Index) knownEach(v string, opts LookupOptions) (bool, error) {
+	for _, t := range InferTypes(v) {
+		if known, err := x.Known(Observable{Type: t, Value: v}, opts); known || err != nil {
+			return known, err
+		}
+	}
+	return false, nil
+}
+
+// knownIP is Known of an address or block.
+func (x *Index) knownIP(pf netip.Prefix, opts *LookupOptions, now *clock) bool {
+	if pf.Addr().Is4() {
+		return x.knownIPv4(pf.Addr().As4(), pf.Bits(), opts, now)
+	}
+	var buf [ipKeyLen]byte
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if pf.IsSingleIP() && x.knownIn(&x.values, typeIPv6, ipKey(&buf, pf), opts, now) {
+		return true
+	}
+	for _, bits := range x.present[typeIPv6] {
+		if bits <= pf.Bits() && x.knownIn(&x.blocks, typeIPv6, ipKey(&buf, netip.PrefixFrom(pf.Addr(), bits).Masked()), opts, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// knownIPv4 is Known of IPv4 address a with prefix length bits (32 for an
+// address): its hashes are made from a and bits (ip4HashOf), not from keys.
+func (x *Index) knownIPv4(a4 [4]byte, bits int, opts *LookupOptions, now *clock) bool {
+	a := uint32(a4[0])<<24 | uint32(a4[1])<<16 | uint32(a4[2])<<8 | uint32(a4[3])
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if bits == 32 && x.knownHash(&x.values, typeIPv4, x.ip4HashOf(a, 32), true, "", opts, now) {
+		return true
+	}
+	for _, b := range x.present[typeIPv4] {
+		if b <= bits && x.knownHash(&x.blocks, typeIPv4, x.ip4HashOf(a&^(1<<(32-b)-1), uint8(b)), true, "", opts, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// knownIn reports whether (typ, v) has a slot in tab with a live posting
+// that opts.MayRead allows. Call with x.mu held.
+func (x *Index) knownIn(tab *table, typ uint16, v string, opts *LookupOptions, now *clock) bool {
+	if exactHash(typ, v) {
+		return x.knownHash(tab, typ, x.ip4Hash(v), true, v, opts, now)
+	}
+	return x.knownHash(tab, typ, x.valueHash(typ, v), false, v, opts, now)
+}
+
+// knownHash is knownIn of the value v whose hash is h; v is not read if
+// the hash is exact. It is find, ordered for a table much larger than the
+// CPU caches: the slot, the value in the arena and the object's status each
+// miss the caches, so once a slot's hash matches, the status is loaded
+// before the value is compared, and both misses are waited for at once
+// rather than one after the other; an IPv4 address, whose hash is exact,
+// reads no arena at all.
+func (x *Index) knownHash(tab *table, typ uint16, h uint64, exact bool, v string, opts *LookupOptions, now *clock) bool {
+	if len(tab.slots) == 0 {
+		return false
+	}
+	mask := len(tab.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		s := &tab.slots[i]
+		if s.hash == 0 {
+			return false
+		}
+		if s.hash != h || s.typ != typ {
+			continue
+		}
+		first := x.judge[s.obj] // loaded now, used after the comparison
+		if !exact && (int(s.n) != len(v) || x.str(s.off, s.n) != v) {
+			continue
+		}
+		if !now.read {
+			now.now()
+		}
+		if now.inRange && opts.MayRead == nil && s.more < 0 {
+			// The common case: one posting, judged from the copy.
+			return first.status(now.nanos, x.cfg.KeyTrust) == StatusLive
+		}
+		return x.anyLive(s, now, opts)
+	}
+}
+
+// anyLive reports whether a posting of slot s is a live match MayRead
+// allows.
+func (x *Index) anyLive(s *slot, now *clock, opts *LookupOptions) bool {
+	if x.live(s.obj, s.via, now, opts) {
+		return true
+	}
+	for p := s.more; p >= 0; p = x.posts[p].next {
+		if x.live(x.posts[p].obj, x.posts[p].via, now, opts) {
+			return true
+		}
+	}
+	return false
+}
+
+// live reports whether posting (obj, via) is a live match MayRead allows.
+func (x *Index) live(obj, via int32, now *clock, opts *LookupOptions) bool {
+	if x.status(obj, now) != StatusLive {
+		return false
+	}
+	if opts.MayRead == nil {
+		return true
+	}
+	var m Match
+	x.objs[obj].obj.fill(&m, Observable{}, x.vias[via], StatusLive)
+	return opts.MayRead(&m)
 }
 
 // postings calls fn with the postings of slot s, in order, until it
@@ -945,32 +1227,10 @@ func (x *Index) postings(s *slot, fn func(obj, via int32) bool) {
 	}
 }
 
-// anyLive reports whether a posting of slot s is a live match MayRead
-// allows.
-func (x *Index) anyLive(s *slot, opts LookupOptions) bool {
-	live := false
-	now := newClock(opts.Now)
-	x.postings(s, func(obj, via int32) bool {
-		if x.status(obj, &now) != StatusLive {
-			return true
-		}
-		if opts.MayRead == nil {
-			live = true
-			return false
-		}
-		var m Match
-		x.objs[obj].obj.fill(&m, Observable{}, x.vias[via], StatusLive)
-		live = opts.MayRead(&m)
-		return !live
-	})
-	return live
-}
-
 // report appends the matches of the postings of slot s.
-func (x *Index) report(dst []Match, q Observable, s *slot, opts LookupOptions) []Match {
-	now := newClock(opts.Now)
+func (x *Index) report(dst []Match, q Observable, s *slot, opts LookupOptions, now *clock) []Match {
 	x.postings(s, func(obj, via int32) bool {
-		st := x.status(obj, &now)
+		st := x.status(obj, now)
 		if !opts.IncludeRevoked && (st == StatusRevoked || st == StatusKeyCompromised) {
 			return true
 		}

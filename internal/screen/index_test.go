@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -512,5 +513,311 @@ func TestIndexJudgesAsObjectStatus(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// unmix64 inverts mix64.
+func unmix64(h uint64) uint64 {
+	inverse := func(a uint64) uint64 { // Newton's iteration: a*x = 1 mod 2^64
+		x := a
+		for range 6 {
+			x *= 2 - a*x
+		}
+		return x
+	}
+	h ^= h >> 33
+	h *= inverse(0xc4ceb9fe1a85ec53)
+	h ^= h >> 33
+	h *= inverse(0xff51afd7ed558ccd)
+	h ^= h >> 33
+	return h
+}
+
+// TestIPv4HashIsTheKey: the hash of an IPv4 address or block is its key,
+// permuted (so a lookup trusts an equal hash without reading the arena),
+// and never 0, whatever the random keys of the permutation.
+func TestIPv4HashIsTheKey(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		if k := rng.Uint64(); unmix64(mix64(k)) != k {
+			t.Fatalf("mix64 is not a permutation at %#x", k)
+		}
+	}
+	// decode returns the 40 significant bits of an IPv4 key from its hash.
+	decode := func(x *Index, h uint64) uint64 { return unmix64(unmix64(h)^x.ip4Key[1]) ^ x.ip4Key[0] }
+	var buf [ipKeyLen]byte
+	edges := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("0.0.0.0/32"),
+		netip.MustParsePrefix("255.255.255.255/32"), netip.MustParsePrefix("128.0.0.0/1"), netip.MustParsePrefix("10.1.2.0/24")}
+	for _, r := range [][2]uint64{{0, 0}, {^uint64(0), ^uint64(0)}, {0, 1 << 62}, {1 << 40, 0}, {rng.Uint64(), rng.Uint64()}} {
+		x := &Index{ip4Key: ip4Keys(r[0], r[1])}
+		for _, pf := range edges {
+			key := ipKey(&buf, pf)
+			h := x.hash(typeIPv4, key)
+			if k := uint64(pf.Addr().As4()[0])<<32 | uint64(pf.Addr().As4()[1])<<24 | uint64(pf.Addr().As4()[2])<<16 |
+				uint64(pf.Addr().As4()[3])<<8 | uint64(pf.Bits()); h == 0 || decode(x, h) != k {
+				t.Errorf("keys from %#x: %v hashes to %#x, decoded %#x, want %#x", r, pf, h, decode(x, h), k)
+			}
+		}
+		// The key that would hash to 0 is beyond the 40 bits of any IPv4 key.
+		if k0 := decode(x, 0); k0 < 1<<40 {
+			t.Errorf("keys from %#x: IPv4 key %#x hashes to 0", r, k0)
+		}
+	}
+
+	// In an index: every IPv4 slot's hash decodes to the key in the arena.
+	x := New(Config{})
+	var entries []Entry
+	for i := range 4096 {
+		entries = append(entries, Entry{Observable{TypeIPv4, fmt.Sprintf("10.%d.%d.%d", i>>8, i&255, i&1)}, "v"},
+			Entry{Observable{TypeIPv4, fmt.Sprintf("10.%d.%d.0/%d", i>>8, i&255, 16+i%9)}, "v"})
+	}
+	x.Add(&Object{ID: id(1), Type: "indicator", Modified: t0, ValidFrom: t0, Entries: entries})
+	n := 0
+	for _, tab := range []*table{&x.values, &x.blocks} {
+		for _, s := range tab.slots {
+			if s.hash == 0 {
+				continue
+			}
+			n++
+			key := x.str(s.off, s.n)
+			want := uint64(key[12])<<32 | uint64(key[13])<<24 | uint64(key[14])<<16 | uint64(key[15])<<8 | uint64(key[16])
+			if s.typ != typeIPv4 || key[:12] != "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff" || decode(x, s.hash) != want {
+				t.Fatalf("slot %+v: key %x, hash decodes to %#x", s, key, decode(x, s.hash))
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no IPv4 slot")
+	}
+}
+
+// TestIPv4NeighboursDoNotMatch: with exact hashes, an address next to an
+// indexed one (one bit apart, or the same bits with another prefix length)
+// is not a match; only containment is.
+func TestIPv4NeighboursDoNotMatch(t *testing.T) {
+	x := New(Config{})
+	var entries []Entry
+	for i := 0; i < 1<<14; i += 2 {
+		entries = append(entries, Entry{Observable{TypeIPv4, fmt.Sprintf("10.9.%d.%d", i>>8, i&255)}, "v"})
+	}
+	entries = append(entries, Entry{Observable{TypeIPv4, "172.16.0.0/24"}, "v"})
+	x.Add(&Object{ID: id(1), Type: "indicator", Modified: t0, ValidFrom: t0, Entries: entries})
+	now := LookupOptions{Now: t0.Add(time.Hour)}
+	for i := range 1 << 14 {
+		q := Observable{TypeIPv4, fmt.Sprintf("10.9.%d.%d", i>>8, i&255)}
+		if known, err := x.Known(q, now); err != nil || known != (i%2 == 0) {
+			t.Fatalf("%v: Known = %v, %v", q, known, err)
+		}
+	}
+	for _, c := range []struct {
+		v     string
+		known bool
+	}{{"172.16.0.0/24", true}, {"172.16.0.0/25", true}, {"172.16.0.0/23", false}, {"172.16.1.0/24", false},
+		{"172.16.0.255", true}, {"172.16.1.0", false}, {"10.9.0.0/31", false}, {"10.9.0.0/32", true}} {
+		if known, err := x.Known(Observable{TypeIPv4, c.v}, now); err != nil || known != c.known {
+			t.Errorf("%s: Known = %v, %v; want %v", c.v, known, err, c.known)
+		}
+	}
+}
+
+// knownEachType is what KnownUntyped must agree with: Known of each type
+// InferTypes gives, in turn.
+func knownEachType(x *Index, v string, opts LookupOptions) (bool, error) {
+	for _, t := range InferTypes(v) {
+		if known, err := x.Known(Observable{Type: t, Value: v}, opts); known || err != nil {
+			return known, err
+		}
+	}
+	return false, nil
+}
+
+// untypedValues are values of every inferred type, in forms that take each
+// branch of KnownUntyped: letter case, surrounding space, final dots,
+// non-ASCII text, 0x prefixes, hex of every digest length and others.
+func untypedValues() []string {
+	vs := []string{"", " ", "\u00a0", "198.51.100.7", " 198.51.100.7\n", "10.0.0.0/8", "10.1.2.3/8", "::ffff:10.9.9.9",
+		"2001:DB8::1", "2001:db8::/32", "1.2.3", "1.2.3.4.5", "300.1.1.1", "fe80::1%eth0", "0.0.0.0", "255.255.255.255",
+		"256.1.1.1", "01.2.3.4", "1.2.3.04", "1.2.3.0", "1.2.3.4.", ".1.2.3.4", "1..2.3", "1.2.3.4/32", "1.2.3.4/33", "10.0.0.0/08",
+		"172.16.200.9", "172.16.200.9/25", "1234", "1.2.3.1000",
+		"0x52908400098527886E0F7030069857D2E4169EE7", "0x52908400098527886e0f7030069857d2e4169ee7", "0X52908400098527886E0F7030069857D2E4169EE7",
+		"0x" + strings.Repeat("9F", 32), "0x" + strings.Repeat("9f", 31), "0x" + strings.Repeat("Zz", 20),
+		"https://Evil.Example/Path", "HTTPS://u@EVIL.example:8443/P?Q#F", "http://localhost/x", "s3://Bucket", "://", "a:/b", "Lazarus@Mail.Example", "lazarus@mail.example", "a b@mail.example", "@mail.example",
+		"00:11:22:AA:BB:CC", "00-11-22-aa-bb-cc", "00:11:22:AA:BB:C", "Wallet-Drain.Example", "wallet-drain.example", "Wallet-Drain.Example.",
+		"wallet-drain.example. ", "xn--80AK6AA92E.XN--P1AI", "drain.e1", "drain.e", "d_r.example", "d r.example",
+		"1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "1boatslrhtknngkdxeeobr76b53letpyt", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+		"BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "TN3W4H6rK2ce4vX9YnFQHwKENnHjoxb3m9",
+		"Ünïcode.example", "wallet\u00e9", "caf\u00c9@mail.example", "\xff\xfe", "Ⱥ.example", strings.Repeat("Ⱥ", 700),
+		strings.Repeat("w", 300), strings.Repeat("W", 2048), strings.Repeat("W", 2049), strings.Repeat("a.", 130) + "example",
+	}
+	for _, n := range []int{31, 32, 40, 56, 64, 96, 128, 130} {
+		vs = append(vs, strings.Repeat("Ab", n/2)+strings.Repeat("c", n%2), strings.Repeat("ab", n/2))
+	}
+	return vs
+}
+
+// TestKnownUntypedAgreesWithInferTypes: KnownUntyped answers as Known of
+// each inferred type does, error included, whether the value is indexed
+// under one of its types, another case of it, or not at all, and whatever
+// its status.
+func TestKnownUntypedAgreesWithInferTypes(t *testing.T) {
+	vs := untypedValues()
+	types := []string{TypeIPv4, TypeIPv6, TypeDomain, TypeURL, TypeEmail, TypeFile, TypeMAC, TypeWallet, TypeTransaction}
+	distrusted := map[string]bool{"key-bad": true}
+	x := New(Config{KeyTrust: func(keyID string, _ time.Time) bool { return !distrusted[keyID] }})
+	for i, v := range vs {
+		for j, typ := range types {
+			n, err := Normalize(typ, v)
+			if err != nil {
+				continue
+			}
+			// Every third value live, the others expired, revoked or
+			// signed by a distrusted key, so that both answers occur.
+			o := &Object{ID: id(i*100 + j), Type: "indicator", Modified: t0, ValidFrom: t0, Source: Source{KeyID: "key-good"},
+				Entries: []Entry{{Observable{typ, n}, "v"}}}
+			switch (i + j) % 6 {
+			case 1:
+				o.ValidUntil = t0.Add(time.Minute)
+			case 3:
+				o.Revoked = true
+			case 5:
+				o.KeyID = "key-bad"
+			}
+			x.Add(o)
+		}
+	}
+	opts := LookupOptions{Now: t0.Add(time.Hour)}
+	checked, known := 0, 0
+	for _, v := range vs {
+		for _, q := range []string{v, strings.ToUpper(v), strings.ToLower(v), " " + v + "\t", v + "."} {
+			got, gerr := x.KnownUntyped(q, opts)
+			want, werr := knownEachType(x, q, opts)
+			if got != want || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+				t.Errorf("KnownUntyped(%q) = %v, %v; Known of each inferred type: %v, %v", q, got, gerr, want, werr)
+			}
+			checked++
+			if want {
+				known++
+			}
+		}
+	}
+	if known < checked/10 || known > checked*9/10 {
+		t.Errorf("%d of %d values known: the test does not tell the answers apart", known, checked)
+	}
+	// MayRead is asked, as by Known.
+	if k, _ := x.KnownUntyped("198.51.100.7", LookupOptions{Now: opts.Now, MayRead: func(*Match) bool { return false }}); k {
+		t.Error("KnownUntyped ignores MayRead")
+	}
+}
+
+// FuzzKnownUntyped: whatever the value, KnownUntyped agrees with Known of
+// each inferred type, with the value indexed under each type it normalizes
+// to, in upper and in lower case.
+func FuzzKnownUntyped(f *testing.F) {
+	for _, v := range untypedValues() {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		x := New(Config{})
+		var entries []Entry
+		for _, typ := range []string{TypeIPv4, TypeIPv6, TypeDomain, TypeURL, TypeEmail, TypeFile, TypeMAC, TypeWallet, TypeTransaction} {
+			for _, w := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
+				if n, err := Normalize(typ, w); err == nil {
+					entries = append(entries, Entry{Observable{typ, n}, "v"})
+				}
+			}
+		}
+		x.Add(&Object{ID: id(1), Type: "indicator", Modified: t0, ValidFrom: t0, Entries: entries})
+		opts := LookupOptions{Now: t0.Add(time.Hour)}
+		for _, q := range []string{v, strings.ToUpper(v), strings.ToLower(v)} {
+			got, gerr := x.KnownUntyped(q, opts)
+			want, werr := knownEachType(x, q, opts)
+			if got != want || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+				t.Fatalf("KnownUntyped(%q) = %v, %v; Known of each inferred type: %v, %v", q, got, gerr, want, werr)
+			}
+		}
+	})
+}
+
+// TestKnownUntypedDoesNotAllocate: the values that take the short way,
+// lowered on the stack or not, cost no allocation.
+func TestKnownUntypedDoesNotAllocate(t *testing.T) {
+	x := New(Config{})
+	add(t, x, "m", indicator(id(1), "[domain-name:value = 'drain.example'] OR [ipv4-addr:value = '198.51.100.7'] OR "+
+		"[cryptocurrency-wallet:value = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT']", nil))
+	for _, v := range []string{"Drain.Example", "198.51.100.7", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", strings.Repeat("AB", 32), "bc1qnotindexed"} {
+		if n := testing.AllocsPerRun(100, func() { x.KnownUntyped(v, LookupOptions{}) }); n != 0 {
+			t.Errorf("KnownUntyped(%q): %v allocations", v, n)
+		}
+	}
+}
+
+// TestKnownIPv4AgreesWithLookup: Known of an IPv4 address or block (hashed
+// from its bits) finds what Lookup (hashed from its key) finds, for blocks
+// of every length that contain it or not.
+func TestKnownIPv4AgreesWithLookup(t *testing.T) {
+	x := New(Config{})
+	var entries []Entry
+	for _, b := range []int{0, 1, 7, 8, 13, 16, 24, 30, 31} {
+		entries = append(entries, Entry{Observable{TypeIPv4, netip.PrefixFrom(netip.MustParseAddr("203.0.113.77"), b).Masked().String()}, "v"})
+	}
+	entries = append(entries, Entry{Observable{TypeIPv4, "198.51.100.7"}, "v"})
+	x.Add(&Object{ID: id(1), Type: "indicator", Modified: t0, ValidFrom: t0, Entries: entries})
+	opts := LookupOptions{Now: t0.Add(time.Hour)}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		a := netip.AddrFrom4([4]byte{203, 0, 113, 77})
+		if rng.IntN(2) == 0 { // flip one bit, so that some blocks contain it and others not
+			b := a.As4()
+			bit := rng.IntN(32)
+			b[bit/8] ^= 1 << (7 - bit%8)
+			a = netip.AddrFrom4(b)
+		}
+		q := a.String()
+		if rng.IntN(3) == 0 {
+			q = netip.PrefixFrom(a, rng.IntN(33)).Masked().String()
+		}
+		known, err := x.Known(Observable{TypeIPv4, q}, opts)
+		ms := lookup(t, x, TypeIPv4, q, opts)
+		if err != nil || known != (len(ms) > 0) {
+			t.Fatalf("%s: Known = %v, %v; Lookup %d matches", q, known, err, len(ms))
+		}
+	}
+}
+
+// TestLargeArena: an arena large enough for huge pages grows, is compacted
+// and replaced, and what Lookup handed out of the old one stays readable.
+func TestLargeArena(t *testing.T) {
+	x := New(Config{})
+	value := func(round, i int) string { return fmt.Sprintf("bc1q%d-%01990d", round, i) }
+	objs := func(round int) {
+		for i := range 3000 {
+			x.Add(&Object{ID: id(i), Type: "indicator", Modified: t0.Add(time.Duration(round) * time.Minute), ValidFrom: t0,
+				Entries: []Entry{{Observable{TypeWallet, value(round, i)}, "v"}}})
+		}
+	}
+	objs(0)
+	if len(x.arena) < hugeSlots {
+		t.Fatalf("arena of %d bytes", len(x.arena))
+	}
+	ms := lookup(t, x, TypeWallet, value(0, 7), LookupOptions{})
+	if len(ms) != 1 || ms[0].Observable.Value != value(0, 7) {
+		t.Fatalf("before: %v", ms)
+	}
+	before := len(x.arena)
+	objs(1) // every value replaced: the arena is compacted
+	if len(x.arena)+x.garbage >= 2*before {
+		t.Errorf("arena of %d bytes (%d garbage), %d before: not compacted", len(x.arena), x.garbage, before)
+	}
+	opts := LookupOptions{Now: t0.Add(time.Hour)}
+	for i := range 3000 {
+		if k, _ := x.Known(Observable{TypeWallet, value(1, i)}, opts); !k {
+			t.Fatalf("%d not known", i)
+		}
+		if k, _ := x.Known(Observable{TypeWallet, value(0, i)}, opts); k {
+			t.Fatalf("replaced value %d known", i)
+		}
+	}
+	if ms[0].Observable.Value != value(0, 7) {
+		t.Errorf("a match's value changed with the arena")
 	}
 }

@@ -126,11 +126,15 @@ var (
 // not modify it.
 func InferTypes(v string) []string {
 	v = strings.TrimSpace(v)
-	if p, ok := parseIP(v); ok {
-		if p.Addr().Is4() {
-			return inferIPv4
+	// Each test runs only when v has the characters it needs (classify).
+	c := classify(v)
+	if c&(classDot|classColon) != 0 && c&classNotIP == 0 {
+		if p, ok := parseIP(v); ok {
+			if p.Addr().Is4() {
+				return inferIPv4
+			}
+			return inferIPv6
 		}
-		return inferIPv6
 	}
 	if h, ok := strings.CutPrefix(v, "0x"); ok && isHex(h) {
 		switch len(h) {
@@ -140,7 +144,7 @@ func InferTypes(v string) []string {
 			return inferTransaction
 		}
 	}
-	if isHex(v) {
+	if c&classNonHex == 0 && v != "" {
 		switch len(v) {
 		case 64:
 			return inferHash64
@@ -149,16 +153,71 @@ func InferTypes(v string) []string {
 		}
 	}
 	switch {
-	case strings.Contains(v, "://"):
+	case c&classColon != 0 && strings.Contains(v, "://"):
 		return inferURL
-	case isEmail(v):
+	case c&classAt != 0 && isEmail(v):
 		return inferEmail
 	case isMAC(v):
 		return inferMAC
-	case isDomain(v):
+	case c&classDot != 0 && isDomain(v):
 		return inferDomain
 	}
 	return inferWallet
+}
+
+// Classes of characters that InferTypes tells types apart by, as bits:
+// classify ORs those of every byte of a value.
+const (
+	classDot        = 1 << iota // '.'
+	classColon                  // ':'
+	classAt                     // '@'
+	classNonHex                 // not a hex digit
+	classUpper                  // 'A' to 'Z'
+	classNonASCII               // a byte of a multi-byte UTF-8 sequence, or not UTF-8
+	classNotIP                  // not in an address or CIDR block: a hex digit, '.', ':' or '/'
+	classNotDecimal             // not a decimal digit, nor '.'
+)
+
+// byteClasses are the classes of each byte. Never modified.
+var byteClasses = func() (c [256]uint8) {
+	for b := range c {
+		if !('0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F') {
+			c[b] |= classNonHex
+			if b != '.' && b != ':' && b != '/' {
+				c[b] |= classNotIP
+			}
+		}
+		if !('0' <= b && b <= '9' || b == '.') {
+			c[b] |= classNotDecimal
+		}
+		switch {
+		case 'A' <= b && b <= 'Z':
+			c[b] |= classUpper
+		case b >= 0x80:
+			c[b] |= classNonASCII
+		case b == '.':
+			c[b] |= classDot
+		case b == ':':
+			c[b] |= classColon
+		case b == '@':
+			c[b] |= classAt
+		}
+	}
+	return c
+}()
+
+// classify returns the classes of the bytes of s.
+func classify(s string) uint8 {
+	var c, d uint8 // two chains, to OR two bytes per cycle
+	i := 0
+	for ; i+1 < len(s); i += 2 {
+		c |= byteClasses[s[i]]
+		d |= byteClasses[s[i+1]]
+	}
+	if i < len(s) {
+		c |= byteClasses[s[i]]
+	}
+	return c | d
 }
 
 // Normalize returns the form of a value of type typ that the index keys on:
@@ -281,6 +340,40 @@ func parseIP(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
+// parseIPv4 parses an IPv4 address in dotted-decimal form as
+// netip.ParseAddr does (four fields of 0 to 255, without leading zeros),
+// without the error that netip returns, and allocates, for anything else.
+func parseIPv4(s string) ([4]byte, bool) {
+	var a [4]byte
+	field, val, digits := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if digits == 0 || field == 3 {
+				return a, false
+			}
+			a[field] = byte(val)
+			field, val, digits = field+1, 0, 0
+		case '0' <= c && c <= '9':
+			if digits == 1 && val == 0 {
+				return a, false // leading zero
+			}
+			val, digits = val*10+int(c-'0'), digits+1
+			if val > 255 {
+				return a, false
+			}
+		default:
+			return a, false
+		}
+	}
+	if field != 3 || digits == 0 {
+		return a, false
+	}
+	a[3] = byte(val)
+	return a, true
+}
+
 func isHex(s string) bool {
 	if s == "" {
 		return false
@@ -322,24 +415,26 @@ func isDomain(s string) bool {
 	if len(s) > 253 || !strings.Contains(s, ".") {
 		return false
 	}
-	labels := strings.Split(s, ".")
-	for _, l := range labels {
-		if l == "" || len(l) > 63 {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i] | 0x20
-			if !('a' <= c && c <= 'z' || '0' <= l[i] && l[i] <= '9' || l[i] == '-' || l[i] == '_') {
+	start := 0 // of the label
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '.' {
+			if n := i - start; n == 0 || n > 63 {
 				return false
 			}
+			start = i + 1
+			continue
+		}
+		c := s[i] | 0x20
+		if !('a' <= c && c <= 'z' || '0' <= s[i] && s[i] <= '9' || s[i] == '-' || s[i] == '_') {
+			return false
 		}
 	}
-	tld := strings.ToLower(labels[len(labels)-1])
-	if strings.HasPrefix(tld, "xn--") {
+	tld := s[strings.LastIndexByte(s, '.')+1:] // of ASCII letters, digits, '-' and '_'
+	if len(tld) >= 4 && tld[0]|0x20 == 'x' && tld[1]|0x20 == 'n' && tld[2] == '-' && tld[3] == '-' {
 		return true
 	}
 	for i := 0; i < len(tld); i++ {
-		if tld[i] < 'a' || tld[i] > 'z' {
+		if c := tld[i] | 0x20; c < 'a' || c > 'z' {
 			return false
 		}
 	}

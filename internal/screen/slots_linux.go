@@ -37,3 +37,25 @@ func unmapSlots(b []byte) {
 		_ = syscall.Munmap(b)
 	}
 }
+
+// adviseHuge asks for transparent huge pages for the 2 MiB pages within b,
+// memory of the Go heap just allocated: before b is written, so that the
+// kernel backs it with huge pages when b is first written, where it can,
+// rather than later, if ever, by khugepaged. Small slices are left alone.
+func adviseHuge(b []byte) { adviseHugePages(b, 14) } // MADV_HUGEPAGE
+
+// unadviseHuge withdraws adviseHuge's advice for b, which is no longer
+// used: the Go heap reuses its memory once it is garbage.
+func unadviseHuge(b []byte) { adviseHugePages(b, 15) } // MADV_NOHUGEPAGE
+
+func adviseHugePages(b []byte, advice int) {
+	const huge = 2 << 20
+	if len(b) < hugeSlots {
+		return
+	}
+	p := uintptr(unsafe.Pointer(&b[0]))
+	start, end := int((p+huge-1)&^(huge-1)-p), int((p+uintptr(len(b)))&^(huge-1)-p)
+	if start < end {
+		_ = syscall.Madvise(b[start:end], advice)
+	}
+}

@@ -6,3 +6,7 @@ package screen
 func mapSlots(n int) ([]slot, []byte) { return make([]slot, n), nil }
 
 func unmapSlots([]byte) {}
+
+// adviseHuge and unadviseHuge do nothing (see slots_linux.go).
+func adviseHuge([]byte)   {}
+func unadviseHuge([]byte) {}
