@@ -27,8 +27,8 @@ func (s *hubService) Lookup(ctx context.Context, req *stixhubv1.LookupRequest) (
 			return h.mayRead(p.MemberID, m.MemberID, m.Sharing)
 		},
 	}
-	// The matches of every query go into one pooled buffer (ends[i] is
-	// where query i's end), then straight into the response's wire form.
+	// The matches of every query go into one pooled buffer (query i's end
+	// at ends[i]), then straight into the response's wire form.
 	bufp, _ := h.matchBufs.Get().(*[]screen.Match)
 	if bufp == nil {
 		bufp = new([]screen.Match)
