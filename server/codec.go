@@ -4,6 +4,9 @@ import (
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 
+	"github.com/stixhub/stixhub/internal/lookupwire"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
+
 	// Registers the proto codec this one delegates to.
 	_ "google.golang.org/grpc/encoding/proto"
 )
@@ -25,6 +28,20 @@ func (c codec) Marshal(v any) (mem.BufferSlice, error) {
 	return c.proto.Marshal(v)
 }
 
-func (c codec) Unmarshal(data mem.BufferSlice, v any) error { return c.proto.Unmarshal(data, v) }
+// Unmarshal is the proto codec's, except for a LookupRequest, which
+// internal/lookupwire decodes into one slab of observables instead of a
+// message each.
+func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
+	req, ok := v.(*stixhubv1.LookupRequest)
+	if !ok {
+		return c.proto.Unmarshal(data, v)
+	}
+	if len(data) == 1 {
+		return lookupwire.DecodeRequest(data[0].ReadOnlyData(), req) // it copies what it keeps
+	}
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	return lookupwire.DecodeRequest(buf.ReadOnlyData(), req)
+}
 
 func (c codec) Name() string { return c.proto.Name() }

@@ -197,6 +197,7 @@ func validateLookupRequest(req *stixhubv1.LookupRequest) ([][]screen.Observable,
 		return nil, invalidArgument("lookup batch too large", violation("observables", fmt.Sprintf("at most %d observables per request, got %d", maxLookupBatch, n)))
 	}
 	out := make([][]screen.Observable, len(obs))
+	all := make([]screen.Observable, 0, len(obs)) // out's elements: one array while each value has one type
 	var vs []*stixhubv1.FieldViolation
 	for i, o := range obs {
 		typ, ok := screen.CanonicalType(o.GetType())
@@ -208,13 +209,15 @@ func validateLookupRequest(req *stixhubv1.LookupRequest) ([][]screen.Observable,
 		if typ == "" {
 			types = screen.InferTypes(o.GetValue())
 		}
+		start := len(all)
 		for _, t := range types {
 			if _, err := screen.Normalize(t, o.GetValue()); err != nil {
 				vs = append(vs, violation(fmt.Sprintf("observables[%d].value", i), fmt.Sprintf("%s: %v", t, err)))
 				break
 			}
-			out[i] = append(out[i], screen.Observable{Type: t, Value: o.GetValue()})
+			all = append(all, screen.Observable{Type: t, Value: o.GetValue()})
 		}
+		out[i] = all[start:len(all):len(all)]
 	}
 	if len(vs) > 0 {
 		return nil, invalidArgument("invalid lookup", vs...)

@@ -315,3 +315,57 @@ func (d *decoder) timestamp(b []byte) (*timestamppb.Timestamp, bool) {
 	}
 	return t, true
 }
+
+// DecodeRequest parses a LookupRequest in wire form into req, as
+// proto.Unmarshal does, with one slab of observables whose strings share
+// one copy of b.
+func DecodeRequest(b []byte, req *stixhubv1.LookupRequest) error {
+	n, ok := countRequest(b)
+	if !ok {
+		return proto.Unmarshal(b, req)
+	}
+	req.Reset()
+	s := string(b)
+	in := unsafe.Slice(unsafe.StringData(s), len(s))
+	slab := make([]stixhubv1.Observable, n)
+	ptrs := make([]*stixhubv1.Observable, n)
+	i := 0
+	for len(in) > 0 {
+		r, rest, _ := nextField(in) // countRequest checked the structure
+		in = rest
+		if r.num == requestIncludeRevoked {
+			req.IncludeRevoked = r.v != 0
+			continue
+		}
+		if !observable(&slab[i], r.body) {
+			return proto.Unmarshal(b, req)
+		}
+		ptrs[i] = &slab[i]
+		i++
+	}
+	if n > 0 {
+		req.Observables = ptrs
+	}
+	return nil
+}
+
+// countRequest checks a LookupRequest's top-level fields and counts its
+// observables.
+func countRequest(b []byte) (int, bool) {
+	n := 0
+	for len(b) > 0 {
+		r, rest, ok := nextField(b)
+		if !ok {
+			return 0, false
+		}
+		b = rest
+		switch {
+		case r.num == requestObservables && r.typ == protowire.BytesType:
+			n++
+		case r.num == requestIncludeRevoked && r.typ == protowire.VarintType:
+		default:
+			return 0, false
+		}
+	}
+	return n, true
+}

@@ -229,6 +229,52 @@ func checkDecode(t *testing.T, in []byte) {
 	}
 }
 
+// requestSeeds are requests AppendRequest writes and variants of them.
+func requestSeeds() map[string][]byte {
+	obs := []screen.Observable{{Value: "10.0.0.1"}, {Type: "domain-name", Value: "ünïcode.example"}, {Type: "file"}, {}}
+	ours := AppendRequest(nil, obs, true)
+	return map[string][]byte{
+		"ours":                ours,
+		"empty":               {},
+		"revoked only":        {0x10, 0x01},
+		"revoked twice":       {0x10, 0x01, 0x10, 0x00},
+		"revoked large":       {0x10, 0x80, 0x02},
+		"unknown field":       append(append([]byte{}, ours...), 0x18, 0x01),
+		"unknown obs field":   {0x0a, 0x02, 0x18, 0x01},
+		"bad utf8":            {0x0a, 0x03, 0x12, 0x01, 0xff},
+		"type twice":          {0x0a, 0x06, 0x0a, 0x01, 'a', 0x0a, 0x01, 'b'},
+		"truncated":           ours[:len(ours)-2],
+		"obs wrong wire type": {0x0d, 0x01, 0x02, 0x03, 0x04},
+	}
+}
+
+func checkDecodeRequest(t *testing.T, in []byte) {
+	t.Helper()
+	want := &stixhubv1.LookupRequest{}
+	wantErr := proto.Unmarshal(in, want)
+	got := &stixhubv1.LookupRequest{Observables: []*stixhubv1.Observable{{Value: "left over"}}}
+	gotErr := DecodeRequest(in, got)
+	if (gotErr == nil) != (wantErr == nil) {
+		t.Fatalf("DecodeRequest error %v, proto.Unmarshal error %v", gotErr, wantErr)
+	}
+	if wantErr == nil && !proto.Equal(got, want) {
+		t.Fatalf("DecodeRequest gave\n%v\nproto.Unmarshal gives\n%v", got, want)
+	}
+}
+
+func TestDecodeRequestIsProtoUnmarshal(t *testing.T) {
+	for name, in := range requestSeeds() {
+		t.Run(name, func(t *testing.T) { checkDecodeRequest(t, in) })
+	}
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	for _, in := range requestSeeds() {
+		f.Add(in)
+	}
+	f.Fuzz(checkDecodeRequest)
+}
+
 func FuzzDecode(f *testing.F) {
 	b, _ := testResponse()
 	for _, in := range decodeSeeds(b) {
