@@ -339,6 +339,19 @@ func (x *Index) stampOf(t time.Time) stamp {
 // time returns the time of a stamp: the time.Time it was made of, with
 // the same location (time.Time{} for the zero time).
 func (x *Index) time(s stamp) time.Time {
+	if s == zeroStamp { // inlined: many times are absent
+		return time.Time{}
+	}
+	return x.timeOf(s)
+}
+
+// zeroStamp is the stamp of time.Time{}.
+var zeroStamp = stamp{sec: time.Time{}.Unix()}
+
+func (x *Index) timeOf(s stamp) time.Time {
+	if s.loc == 0 { // UTC, the location of most times
+		return time.Unix(s.sec, int64(s.nsec)).UTC()
+	}
 	return time.Unix(s.sec, int64(s.nsec)).In(x.locs[s.loc])
 }
 
