@@ -12,7 +12,10 @@ import (
 	"time"
 	"unsafe"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/stixhub/stixhub/internal/marking"
+	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
 // Status says whether a match counts.
@@ -85,8 +88,12 @@ type Config struct {
 // holds no pointers, so the garbage collector has nothing to mark in it,
 // and a lookup touches few cache lines: open-addressing tables of slots
 // (hash, the key's place in one byte arena, type, first posting), the
-// arena, and the further postings, all addressed by int32 indexes. Only the
-// records of the objects (one per indexed object) hold pointers.
+// arena, and the further postings, all addressed by int32 indexes. So do
+// the records of the objects (objRec, judged): their strings, times and
+// Sharing are numbers in small tables of distinct values, or places in a
+// byte array; a match is built from them when it is reported. What is left
+// per object is its entries' slice header (ents) and, for an observed-data,
+// its Refs.
 type Index struct {
 	cfg    Config
 	seed   maphash.Seed
@@ -107,13 +114,27 @@ type Index struct {
 	viaRefs []int32          // entries using each via; 0: free
 	viaIDs  map[string]int32 // text -> via number
 	freeVia []int32
-	keyIDs  map[string]string // key ids, interned, so judging keys reads no object
+
+	// What the records of the objects point to, held once: the objects'
+	// types, members and keys (strs), the locations of their times (locs),
+	// and their Sharing messages (sharings, interned by value; 0 is nil).
+	// These grow with the distinct values only, and are never shrunk.
+	strs       []string
+	strIDs     map[string]int32
+	locs       []*time.Location
+	locIDs     map[*time.Location]int32
+	fixedLocs  map[fixedZone]int32 // the fixed zones among locs
+	sharings   []*stixhubv1.Sharing
+	sharingIDs map[string]int32
+	text       []byte // the objects' ids as given; only appended to
 
 	lens    [2][129]int // block postings per prefix length, [0] IPv4, [1] IPv6
 	present [2][]int    // lengths with blocks, longest first
 
 	objs       []objRec           // by object number; never removed, only replaced
 	judge      []judged           // by object number
+	ents       [][]entryRef       // by object number: own entries, then those from referenced observables
+	refs       map[int32][]string // object number -> Refs, for the objects that have them
 	ids        map[string]int32   // lower-case id -> object number
 	waiting    map[string][]int32 // cyber-observable id -> observed-data referencing it
 	entries    int
@@ -256,10 +277,134 @@ type entryRef struct {
 	block bool
 }
 
-// objRec is one object version in the index.
+// objRec is one object version in the index: its Object but for Entries,
+// Refs, KeyID and AcceptedAt (in judged), without pointers.
 type objRec struct {
-	obj     *Object    // Entries unused after indexing
-	entries []entryRef // own entries, then those from referenced observables
+	id, idLen                    uint32 // ID in x.text
+	typ, member, sharing         int32  // Type and MemberID in x.strs, Sharing in x.sharings
+	revoked                      bool
+	confidence                   int
+	tlp                          marking.TLP
+	modified, validFrom, validTo stamp
+	cursor                       uint64
+}
+
+// stamp is a time.Time without pointers: its Unix seconds and nanoseconds,
+// and its location in x.locs. It keeps every time exactly but for a
+// monotonic clock reading, which the times of objects do not carry (they
+// are parsed or decoded).
+type stamp struct {
+	sec  int64
+	nsec int32
+	loc  int32
+}
+
+// fixedZone is a location with one zone for all time, as time.FixedZone
+// makes: its name and offset say all it does.
+type fixedZone struct {
+	name   string
+	offset int
+}
+
+// stampOf returns t as a stamp, interning its location: by pointer, and a
+// fixed zone also by name and offset, for time.Parse makes a new one for
+// every time it parses with an offset other than Local's. A time in such a
+// zone comes back in an equal one, then, not always the same pointer.
+func (x *Index) stampOf(t time.Time) stamp {
+	st := stamp{sec: t.Unix(), nsec: int32(t.Nanosecond())}
+	l := t.Location()
+	if n, ok := x.locIDs[l]; ok {
+		st.loc = n
+		return st
+	}
+	var fz fixedZone
+	start, end := t.ZoneBounds()
+	fixed := start.IsZero() && end.IsZero()
+	if fixed {
+		fz.name, fz.offset = t.Zone()
+		if n, ok := x.fixedLocs[fz]; ok {
+			st.loc = n
+			return st
+		}
+	}
+	st.loc = int32(len(x.locs))
+	x.locs = append(x.locs, l)
+	x.locIDs[l] = st.loc
+	if fixed {
+		x.fixedLocs[fz] = st.loc
+	}
+	return st
+}
+
+// time returns the time of a stamp: the time.Time it was made of, with
+// the same location (time.Time{} for the zero time).
+func (x *Index) time(s stamp) time.Time {
+	if s == zeroStamp { // inlined: many times are absent
+		return time.Time{}
+	}
+	return x.timeOf(s)
+}
+
+// zeroStamp is the stamp of time.Time{}.
+var zeroStamp = stamp{sec: time.Time{}.Unix()}
+
+func (x *Index) timeOf(s stamp) time.Time {
+	if s.loc == 0 { // UTC, the location of most times
+		return time.Unix(s.sec, int64(s.nsec)).UTC()
+	}
+	return time.Unix(s.sec, int64(s.nsec)).In(x.locs[s.loc])
+}
+
+// intern returns the number of s in x.strs.
+func (x *Index) intern(s string) int32 {
+	n, ok := x.strIDs[s]
+	if !ok {
+		s = strings.Clone(s)
+		n = int32(len(x.strs))
+		x.strs = append(x.strs, s)
+		x.strIDs[s] = n
+	}
+	return n
+}
+
+// internSharing returns the number in x.sharings of a Sharing equal to s:
+// objects share one message per distinct value, as they share strings.
+func (x *Index) internSharing(s *stixhubv1.Sharing) int32 {
+	if s == nil {
+		return 0
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(s)
+	if err != nil { // cannot happen: the message has no required fields
+		x.sharings = append(x.sharings, s)
+		return int32(len(x.sharings) - 1)
+	}
+	n, ok := x.sharingIDs[string(b)]
+	if !ok {
+		n = int32(len(x.sharings))
+		x.sharings = append(x.sharings, s)
+		x.sharingIDs[string(b)] = n
+	}
+	return n
+}
+
+// setID records id as the id of object n, in place if it is the one there.
+func (x *Index) setID(n int32, id string) {
+	r := &x.objs[n]
+	if r.idLen != 0 && x.id(n) == id {
+		return
+	}
+	r.id, r.idLen = uint32(len(x.text)), uint32(len(id))
+	x.text = append(x.text, id...)
+}
+
+// id returns the ID of object n, without copying: x.text is never changed
+// where written.
+func (x *Index) id(n int32) string {
+	r := &x.objs[n]
+	if r.idLen == 0 {
+		return ""
+	}
+	return unsafe.String(&x.text[r.id], int(r.idLen))
 }
 
 // judged is what an object's status is judged on (Object.Status), in 64
@@ -269,15 +414,15 @@ type judged struct {
 	// validFrom and validUntil in Unix nanoseconds, clamped to the int64
 	// range, which judges every time within it the same.
 	validFrom, validUntil int64
-	acceptedAt            time.Time
-	keyID                 string // interned
+	acceptedAt            stamp
+	keyID                 int32 // in x.strs
 	revoked, hasUntil     bool
 }
 
 // judgedOf returns what o's status is judged on.
-func judgedOf(o *Object, keyID string) judged {
+func (x *Index) judgedOf(o *Object) judged {
 	return judged{validFrom: clampNanos(o.ValidFrom), validUntil: clampNanos(o.ValidUntil),
-		acceptedAt: o.AcceptedAt, keyID: keyID, revoked: o.Revoked, hasUntil: !o.ValidUntil.IsZero()}
+		acceptedAt: x.stampOf(o.AcceptedAt), keyID: x.intern(o.KeyID), revoked: o.Revoked, hasUntil: !o.ValidUntil.IsZero()}
 }
 
 // Times beyond the int64 nanosecond range (years 1678 to 2262).
@@ -317,18 +462,22 @@ func (x *Index) status(n int32, c *clock) Status {
 		c.now()
 	}
 	if !c.inRange {
-		return x.objs[n].obj.Status(c.t, x.cfg.KeyTrust)
+		r, j := &x.objs[n], &x.judge[n]
+		o := Object{Revoked: j.revoked, ValidFrom: x.time(r.validFrom), ValidUntil: x.time(r.validTo),
+			Source: Source{KeyID: x.strs[j.keyID], AcceptedAt: x.time(j.acceptedAt)}}
+		return o.Status(c.t, x.cfg.KeyTrust)
 	}
-	return x.judge[n].status(c.nanos, x.cfg.KeyTrust)
+	return x.judgeAt(&x.judge[n], c.nanos)
 }
 
-// status is Object.Status from j; now is in Unix nanoseconds, strictly
+// judgeAt is Object.Status from j; now is in Unix nanoseconds, strictly
 // within the int64 range.
-func (j *judged) status(now int64, trust KeyTrust) Status {
+func (x *Index) judgeAt(j *judged, now int64) Status {
+	trust := x.cfg.KeyTrust
 	switch {
 	case j.revoked:
 		return StatusRevoked
-	case trust != nil && !trust(j.keyID, j.acceptedAt):
+	case trust != nil && !trust(x.strs[j.keyID], x.time(j.acceptedAt)):
 		return StatusKeyCompromised
 	case j.hasUntil && now >= j.validUntil:
 		return StatusExpired
@@ -349,9 +498,17 @@ func New(cfg Config) *Index {
 			TypeTransaction, TypeMutex, TypeAS, TypeRegistryKey},
 		typeIDs: make(map[string]uint16),
 		viaIDs:  make(map[string]int32),
-		keyIDs:  make(map[string]string),
-		ids:     make(map[string]int32),
-		waiting: make(map[string][]int32),
+		strIDs:  make(map[string]int32),
+		locs:    []*time.Location{time.UTC},
+		locIDs:  map[*time.Location]int32{time.UTC: 0},
+
+		fixedLocs: make(map[fixedZone]int32),
+		ids:       make(map[string]int32),
+		waiting:   make(map[string][]int32),
+		refs:      make(map[int32][]string),
+
+		sharings:   []*stixhubv1.Sharing{nil},
+		sharingIDs: make(map[string]int32),
 	}
 	x.values.mem, x.blocks.mem = new(mapping), new(mapping)
 	for _, m := range []*mapping{x.values.mem, x.blocks.mem} {
@@ -373,7 +530,7 @@ func (x *Index) Add(o *Object) bool {
 	id := idKey(o.ID)
 	n, ok := x.ids[id]
 	if ok {
-		if !o.Modified.After(x.objs[n].obj.Modified) {
+		if !o.Modified.After(x.time(x.objs[n].modified)) {
 			return false
 		}
 		x.remove(n)
@@ -381,17 +538,21 @@ func (x *Index) Add(o *Object) bool {
 		n = int32(len(x.objs))
 		x.objs = append(x.objs, objRec{})
 		x.judge = append(x.judge, judged{})
+		x.ents = append(x.ents, nil)
 		x.ids[id] = n
-	}
-	keyID, ok := x.keyIDs[o.KeyID]
-	if !ok {
-		keyID = strings.Clone(o.KeyID)
-		x.keyIDs[keyID] = keyID
 	}
 	entries := o.Entries
 	o.Entries = nil
-	x.objs[n] = objRec{obj: o, entries: make([]entryRef, 0, len(entries))}
-	x.judge[n] = judgedOf(o, keyID)
+	r := &x.objs[n]
+	r.typ, r.member, r.sharing = x.intern(o.Type), x.intern(o.MemberID), x.internSharing(o.Sharing)
+	r.revoked, r.confidence, r.tlp, r.cursor = o.Revoked, o.Confidence, o.TLP, o.Cursor
+	r.modified, r.validFrom, r.validTo = x.stampOf(o.Modified), x.stampOf(o.ValidFrom), x.stampOf(o.ValidUntil)
+	x.setID(n, o.ID)
+	x.judge[n] = x.judgedOf(o)
+	x.ents[n] = make([]entryRef, 0, len(entries))
+	if len(o.Refs) > 0 {
+		x.refs[n] = o.Refs
+	}
 	for _, e := range entries {
 		x.post(n, e.Type, e.Value, x.via(e.Via))
 	}
@@ -413,9 +574,9 @@ func (x *Index) Add(o *Object) bool {
 
 // adopt gives observed-data od the entries of cyber-observable sco.
 func (x *Index) adopt(od, sco int32) {
-	prefix := "object_refs " + x.objs[sco].obj.ID + ": "
-	// post appends to objs[od].entries: walk a fixed length of sco's.
-	es := x.objs[sco].entries
+	prefix := "object_refs " + x.id(sco) + ": "
+	// post appends to ents[od]: walk a fixed length of sco's.
+	es := x.ents[sco]
 	for _, e := range es[:len(es):len(es)] {
 		v := x.str(e.off, e.n)
 		if e.typ <= typeIPv6 {
@@ -540,7 +701,7 @@ func (x *Index) post(n int32, typ, v string, via int32) {
 		x.posts[s.last].next = p
 		s.last = p
 	}
-	x.objs[n].entries = append(x.objs[n].entries, entryRef{off: s.off, n: s.n, typ: t, via: via, block: bits >= 0})
+	x.ents[n] = append(x.ents[n], entryRef{off: s.off, n: s.n, typ: t, via: via, block: bits >= 0})
 	if bits >= 0 {
 		fam := int(t)
 		if x.lens[fam][bits] == 0 {
@@ -576,8 +737,7 @@ func (x *Index) freePosting(p int32) {
 
 // remove drops every posting of object n.
 func (x *Index) remove(n int32) {
-	rec := &x.objs[n]
-	for _, e := range rec.entries {
+	for _, e := range x.ents[n] {
 		x.entries--
 		x.unvia(e.via)
 		v := x.str(e.off, e.n)
@@ -626,8 +786,8 @@ func (x *Index) remove(n int32) {
 			break
 		}
 	}
-	rec.entries = nil
-	for _, ref := range rec.obj.Refs {
+	x.ents[n] = nil
+	for _, ref := range x.refs[n] {
 		r := idKey(ref)
 		if ws := slices.DeleteFunc(x.waiting[r], func(w int32) bool { return w == n }); len(ws) > 0 {
 			x.waiting[r] = ws
@@ -635,6 +795,7 @@ func (x *Index) remove(n int32) {
 			delete(x.waiting, r)
 		}
 	}
+	delete(x.refs, n)
 }
 
 func family(a netip.Addr) int {
@@ -813,9 +974,9 @@ func (x *Index) compact() {
 			s.off = off
 		}
 	}
-	for i := range x.objs {
-		for j := range x.objs[i].entries {
-			e := &x.objs[i].entries[j]
+	for i := range x.ents {
+		for j := range x.ents[i] {
+			e := &x.ents[i][j]
 			e.off = moved[e.off]
 		}
 	}
@@ -1181,7 +1342,7 @@ func (x *Index) knownHash(tab *table, typ uint16, h uint64, exact bool, v string
 		}
 		if now.inRange && opts.MayRead == nil && s.more < 0 {
 			// The common case: one posting, judged from the copy.
-			return first.status(now.nanos, x.cfg.KeyTrust) == StatusLive
+			return x.judgeAt(&first, now.nanos) == StatusLive
 		}
 		return x.anyLive(s, now, opts)
 	}
@@ -1210,7 +1371,7 @@ func (x *Index) live(obj, via int32, now *clock, opts *LookupOptions) bool {
 		return true
 	}
 	var m Match
-	x.objs[obj].obj.fill(&m, Observable{}, x.vias[via], StatusLive)
+	x.fill(&m, obj, Observable{}, x.vias[via], StatusLive)
 	return opts.MayRead(&m)
 }
 
@@ -1237,13 +1398,38 @@ func (x *Index) report(dst []Match, q Observable, s *slot, opts LookupOptions, n
 		// Build the match in place: a pointer to a local would escape.
 		dst = append(dst, Match{})
 		m := &dst[len(dst)-1]
-		x.objs[obj].obj.fill(m, q, x.vias[via], st)
+		x.fill(m, obj, q, x.vias[via], st)
 		if opts.MayRead != nil && !opts.MayRead(m) {
 			dst = dst[:len(dst)-1]
 		}
 		return true
 	})
 	return dst
+}
+
+// fill sets m to describe object n as a match of observable q, as
+// Object.fill of the object added does.
+func (x *Index) fill(m *Match, n int32, q Observable, via string, st Status) {
+	r, j := &x.objs[n], &x.judge[n]
+	*m = Match{
+		Observable: q,
+		ObjectID:   x.id(n),
+		ObjectType: x.strs[r.typ],
+		Via:        via,
+		Status:     st,
+		TLP:        r.tlp,
+		ValidFrom:  x.time(r.validFrom),
+		ValidUntil: x.time(r.validTo),
+		Modified:   x.time(r.modified),
+		Confidence: r.confidence,
+		Source: Source{
+			MemberID:   x.strs[r.member],
+			KeyID:      x.strs[j.keyID],
+			Cursor:     r.cursor,
+			AcceptedAt: x.time(j.acceptedAt),
+			Sharing:    x.sharings[r.sharing],
+		},
+	}
 }
 
 // Status judges the object at now; trust, when set, judges its key.
