@@ -95,12 +95,7 @@ func (lookupCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if !ok {
 		return encoding.GetCodecV2("proto").Unmarshal(data, v)
 	}
-	if len(data) == 1 {
-		return lookupwire.Decode(data[0].ReadOnlyData(), resp) // Decode copies what it keeps
-	}
-	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
-	defer buf.Free()
-	return lookupwire.Decode(buf.ReadOnlyData(), resp)
+	return lookupwire.FromBuffers(data, func(b []byte) error { return lookupwire.Decode(b, resp) })
 }
 
 func (lookupCodec) Name() string { return "proto" }

@@ -36,12 +36,7 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	if !ok {
 		return c.proto.Unmarshal(data, v)
 	}
-	if len(data) == 1 {
-		return lookupwire.DecodeRequest(data[0].ReadOnlyData(), req) // it copies what it keeps
-	}
-	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
-	defer buf.Free()
-	return lookupwire.DecodeRequest(buf.ReadOnlyData(), req)
+	return lookupwire.FromBuffers(data, func(b []byte) error { return lookupwire.DecodeRequest(b, req) })
 }
 
 func (c codec) Name() string { return c.proto.Name() }

@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -368,4 +369,16 @@ func countRequest(b []byte) (int, bool) {
 		}
 	}
 	return n, true
+}
+
+// FromBuffers calls decode with the bytes of a message as gRPC received
+// it, without a copy when they are in one buffer. decode must copy what it
+// keeps (Decode and DecodeRequest do): the buffers go back to gRPC's pool.
+func FromBuffers(data mem.BufferSlice, decode func([]byte) error) error {
+	if len(data) == 1 {
+		return decode(data[0].ReadOnlyData())
+	}
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	return decode(buf.ReadOnlyData())
 }
