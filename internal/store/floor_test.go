@@ -67,13 +67,7 @@ func BenchmarkIngestFloor(b *testing.B) {
 				appendBatch = func(first int) error {
 					futures := make([]jetstream.PubAckFuture, 0, batch)
 					for i := first; i < first+batch; i++ {
-						m := &nats.Msg{Subject: "raw.indicator", Data: payload, Header: nats.Header{
-							HeaderID:                        {"indicator--" + strconv.Itoa(i)},
-							HeaderVersion:                   {"20261126030000000000000"},
-							HeaderMember:                    {"member--4e2b8a8c-8d3d-4a4c-9b1e-1f0c3f6d8a21"},
-							HeaderSharing:                   {"CgVhbWJlchoOZ3JvdXAtLW1lbWJlcnM"},
-							jetstream.ExpectedLastSeqHeader: {strconv.FormatUint(seq, 10)},
-						}}
+						m := &nats.Msg{Subject: "raw.indicator", Data: payload, Header: floorHeader(i, seq)}
 						seq++
 						f, err := br.JS.PublishMsgAsync(m)
 						if err != nil {
@@ -111,13 +105,7 @@ func BenchmarkIngestFloor(b *testing.B) {
 				var seq uint64
 				appendBatch = func(first int) error {
 					for i := first; i < first+batch; i++ {
-						m := &nats.Msg{Subject: "raw.indicator", Reply: inbox + "." + strconv.Itoa(i), Data: payload, Header: nats.Header{
-							HeaderID:                        {"indicator--" + strconv.Itoa(i)},
-							HeaderVersion:                   {"20261126030000000000000"},
-							HeaderMember:                    {"member--4e2b8a8c-8d3d-4a4c-9b1e-1f0c3f6d8a21"},
-							HeaderSharing:                   {"CgVhbWJlchoOZ3JvdXAtLW1lbWJlcnM"},
-							jetstream.ExpectedLastSeqHeader: {strconv.FormatUint(seq, 10)},
-						}}
+						m := &nats.Msg{Subject: "raw.indicator", Reply: inbox + "." + strconv.Itoa(i), Data: payload, Header: floorHeader(i, seq)}
 						seq++
 						if err := nc.PublishMsg(m); err != nil {
 							return err
@@ -249,4 +237,16 @@ func verifyAndAppend(n, batch int, verify func(i int), appendBatch func(first in
 		}
 	}
 	return nil
+}
+
+// floorHeader is the header of the i-th raw message of the floor
+// benchmark: a stored object's, guarded to land after sequence seq.
+func floorHeader(i int, seq uint64) nats.Header {
+	return nats.Header{
+		HeaderID:                        {"indicator--" + strconv.Itoa(i)},
+		HeaderVersion:                   {"20261126030000000000000"},
+		HeaderMember:                    {"member--4e2b8a8c-8d3d-4a4c-9b1e-1f0c3f6d8a21"},
+		HeaderSharing:                   {"CgVhbWJlchoOZ3JvdXAtLW1lbWJlcnM"},
+		jetstream.ExpectedLastSeqHeader: {strconv.FormatUint(seq, 10)},
+	}
 }
