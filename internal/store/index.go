@@ -62,12 +62,38 @@ func (x *index) lookup(id string) (idEntry, bool) {
 }
 
 // observe records that version vkey of id, published by member, is stored at
-// seq. Messages are observed in stream order from each source (replay,
-// appender, tail); observing one twice is harmless.
+// seq, as read from the stream in order (replay, tail): every message before
+// it has been observed too. Observing one twice is harmless.
 func (x *index) observe(id, vkey, member string, seq uint64, sh *stixhubv1.Sharing) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.pos = max(x.pos, seq)
+	x.add(id, vkey, member, seq, sh)
+}
+
+// observeOwn records the appender's own write of version vkey of id,
+// acknowledged at seq. An acknowledgement says nothing of the messages before
+// it: a write of the same group whose acknowledgement was lost (the NATS node
+// that took it was killed) can be stored there unseen, and a later write whose
+// guard names it lands after it. So pos moves only when seq directly follows
+// it; otherwise the next resync replays the gap, and the lost write is found
+// as the duplicate it is instead of being stored again.
+func (x *index) observeOwn(id, vkey, member string, seq uint64, sh *stixhubv1.Sharing) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.follow(seq)
+	x.add(id, vkey, member, seq, sh)
+}
+
+// follow advances pos to seq if seq directly follows it.
+func (x *index) follow(seq uint64) {
+	if seq == x.pos+1 {
+		x.pos = seq
+	}
+}
+
+// add records a stored version; x.mu is held.
+func (x *index) add(id, vkey, member string, seq uint64, sh *stixhubv1.Sharing) {
 	id = idKey(id)
 	e, ok := x.byID[id]
 	if !ok {
@@ -150,11 +176,19 @@ func decodeSharing(h string) *stixhubv1.Sharing {
 	return &sh
 }
 
-// skip advances pos over a message that names no object.
+// skip advances pos over a message that names no object, read from the
+// stream in order.
 func (x *index) skip(seq uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.pos = max(x.pos, seq)
+}
+
+// skipOwn is skip for the appender's own write (see observeOwn).
+func (x *index) skipOwn(seq uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.follow(seq)
 }
 
 // position returns the last stream sequence the index covers.

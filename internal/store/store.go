@@ -596,9 +596,9 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 				outOfPlan++
 			}
 			if w.e.Revocation != nil {
-				s.idx.skip(ack.Sequence)
+				s.idx.skipOwn(ack.Sequence)
 			} else {
-				s.idx.observe(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence, w.e.Sharing)
+				s.idx.observeOwn(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence, w.e.Sharing)
 			}
 			accepted = append(accepted, ok{i, ack.Sequence})
 			if s.cfg.OnStored != nil {

@@ -242,6 +242,37 @@ func TestStaleIndexIsCorrectedByTheGuards(t *testing.T) {
 	checkStream(t, blind, hub)
 }
 
+// TestWriteLandingBeyondAnUnseenOne covers a group whose first writes are
+// stored without the appender knowing, while a later write of the group
+// lands after them. In production that is a NATS leader killed after storing
+// the first writes but before acknowledging them (the later ones reach the
+// new leader on reconnect). Here another writer stores the same versions
+// first, which leaves the stream and the blind node's index in the same
+// state: the later write's guard names the unseen message, so it is stored,
+// and the index must not take it as covering the gap. Before, it did, and
+// the first writes were stored a second time.
+func TestWriteLandingBeyondAnUnseenOne(t *testing.T) {
+	b := startBroker(t)
+	hub := hubSigner(t)
+	blind := openStore(t, b.JS, hub, true) // exclusive: no tail to fill the gap
+	other := openStore(t, secondConn(t, b), hub)
+	group := []Entry{entry(newID(), "member--a", 0), entry(newID(), "member--a", 0), entry(newID(), "member--a", 0), entry(newID(), "member--a", 0)}
+	first := mustAppend(t, other, group[:3]...)
+
+	rs := mustAppend(t, blind, group...)
+	for i, r := range rs[:3] {
+		if r.Outcome != Duplicate || r.Cursor != first[i].Cursor {
+			t.Errorf("entry %d, stored unseen at %d: %v at %d (%v), want Duplicate at %d", i, first[i].Cursor, r.Outcome, r.Cursor, r.Err, first[i].Cursor)
+		}
+	}
+	if r := rs[3]; r.Outcome != Accepted || r.Cursor != 4 {
+		t.Errorf("entry 3: %v at %d (%v), want Accepted at 4", r.Outcome, r.Cursor, r.Err)
+	}
+	if n := checkStream(t, blind, hub); n != 4 {
+		t.Errorf("stream holds %d messages, want 4", n)
+	}
+}
+
 // TestTwoNodesWritingOneStream runs two stores (two hub nodes) on one stream,
 // each appending concurrently, with a shared set of objects both try to
 // store. Guards must keep every receipt's cursor right and every version
