@@ -95,17 +95,6 @@ func (o *certOut) issue(ctx context.Context, cl *client.Client, memberID string,
 	return nil
 }
 
-// caFileInUse is the CA bundle dial trusts.
-func (c *conn) caFileInUse() string {
-	if c.caFile != "" {
-		return c.caFile
-	}
-	if p := filepath.Join(defaultDataDir, "tls", "ca.pem"); exists(p) {
-		return p
-	}
-	return ""
-}
-
 func newMemberCertCmd(c *conn) *cobra.Command {
 	var memberID, dir, csrFile string
 	var validity time.Duration

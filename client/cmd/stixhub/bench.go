@@ -58,7 +58,7 @@ batches of --batch and prints, from the same run:
 Objects are signed before the clock starts: the figure is the hub's cost, not
 the members'. Without --hub (or STIXHUB_HUB) it starts a hub in process on a
 temporary data directory; with --hub it targets that hub, using the operator
-token to admit a benchmark member.`,
+token to admit a benchmark member.` + benchRateNote,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.embedded = !cmd.Flags().Changed("hub") && os.Getenv("STIXHUB_HUB") == ""
@@ -94,10 +94,7 @@ func runIngest(ctx context.Context, c *conn, o ingestOpts, stdout, stderr io.Wri
 
 	clients := make([]*client.Client, o.conns)
 	for i := range clients {
-		opts := []client.Option{client.WithToken(token)}
-		if target.caFile != "" {
-			opts = append(opts, client.WithCAFile(target.caFile))
-		}
+		opts := target.tokenOpts(token)
 		if clients[i], err = client.New(ctx, target.hub, opts...); err != nil {
 			return err
 		}

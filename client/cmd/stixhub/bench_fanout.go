@@ -62,7 +62,7 @@ second for --duration in batches of --batch, and prints:
 Without --hub (or STIXHUB_HUB) it starts a hub in process on a temporary data
 directory; with --hub it targets that hub (several nodes comma-separated: the
 subscribers spread over them), admitting a benchmark member with the operator
-token.`,
+token.` + benchRateNote,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.embedded = !cmd.Flags().Changed("hub") && os.Getenv("STIXHUB_HUB") == ""
@@ -116,10 +116,7 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 		return err
 	}
 	dial := func(extra ...client.Option) (*client.Client, error) {
-		opts := []client.Option{client.WithToken(token)}
-		if target.caFile != "" {
-			opts = append(opts, client.WithCAFile(target.caFile))
-		}
+		opts := target.tokenOpts(token)
 		return client.New(ctx, target.hub, append(opts, extra...)...)
 	}
 	var subOpts []client.Option
@@ -324,10 +321,7 @@ func runFanout(ctx context.Context, c *conn, o fanoutOpts, stdout, stderr io.Wri
 // registry watch within moments.
 func waitMemberKnown(ctx context.Context, target conn, token string) error {
 	for _, addr := range strings.Split(target.hub, ",") {
-		opts := []client.Option{client.WithToken(token)}
-		if target.caFile != "" {
-			opts = append(opts, client.WithCAFile(target.caFile))
-		}
+		opts := target.tokenOpts(token)
 		addr = strings.TrimSpace(addr)
 		cl, err := client.New(ctx, addr, opts...)
 		if err != nil {

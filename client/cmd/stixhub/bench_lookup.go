@@ -72,7 +72,7 @@ values, the set of earlier versions of this benchmark.
 
 Without --hub (or STIXHUB_HUB) it starts a hub in process on a temporary
 data directory; with --hub it targets that hub, using the operator token to
-admit a benchmark member.`,
+admit a benchmark member.` + benchRateNote,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.embedded = !cmd.Flags().Changed("hub") && os.Getenv("STIXHUB_HUB") == ""
@@ -100,10 +100,7 @@ func runLookupBench(ctx context.Context, c *conn, o lookupBenchOpts, stdout, std
 	stopHub = sync.OnceFunc(stopHub)
 	defer stopHub()
 	token, signer, identity := acct.Token, acct.Signer, acct.Identity
-	opts := []client.Option{client.WithToken(token), client.WithSigner(signer)}
-	if target.caFile != "" {
-		opts = append(opts, client.WithCAFile(target.caFile))
-	}
+	opts := append(target.tokenOpts(token), client.WithSigner(signer))
 	cl, err := client.New(ctx, target.hub, opts...)
 	if err != nil {
 		return err

@@ -67,6 +67,14 @@ func benchMember(ctx context.Context, op *client.Client, name string) (benchAcco
 	return a, nil
 }
 
+// benchRateNote ends the help of the benchmarks that can target a running
+// hub.
+const benchRateNote = `
+
+That hub must not rate-limit the benchmark member: start it with
+-rate-requests 0 -rate-objects 0 (by default a member may make 100
+requests/s).`
+
 // benchSetup resolves where a benchmark runs (an in-process hub started here
 // when embedded, else the connection's hub) and admits its member through
 // the operator token. stop releases the in-process hub.

@@ -84,13 +84,7 @@ func exists(path string) bool {
 // dial connects with the shared flags. operator selects the local operator
 // token as the default token.
 func (c *conn) dial(ctx context.Context, operator bool, opts ...client.Option) (*client.Client, error) {
-	caFile := c.caFile
-	if caFile == "" {
-		if p := filepath.Join(defaultDataDir, "tls", "ca.pem"); exists(p) {
-			caFile = p
-		}
-	}
-	if caFile != "" {
+	if caFile := c.caFileInUse(); caFile != "" {
 		opts = append(opts, client.WithCAFile(caFile))
 	}
 	if c.certFile != "" || c.keyFile != "" {
@@ -116,6 +110,27 @@ func (c *conn) dial(ctx context.Context, operator bool, opts ...client.Option) (
 	}
 	opts = append(opts, client.WithTokenFile(tokenFile))
 	return client.New(ctx, c.hub, opts...)
+}
+
+// caFileInUse is the CA bundle dial trusts: --ca-file, else the local hub's.
+func (c *conn) caFileInUse() string {
+	if c.caFile != "" {
+		return c.caFile
+	}
+	if p := filepath.Join(defaultDataDir, "tls", "ca.pem"); exists(p) {
+		return p
+	}
+	return ""
+}
+
+// tokenOpts are the options to dial the hub as the member with token,
+// trusting the CA bundle dial trusts (benchmarks dial their own member).
+func (c *conn) tokenOpts(token string) []client.Option {
+	opts := []client.Option{client.WithToken(token)}
+	if caFile := c.caFileInUse(); caFile != "" {
+		opts = append(opts, client.WithCAFile(caFile))
+	}
+	return opts
 }
 
 // with dials with the shared flags, runs fn with the connection and closes it.
@@ -149,6 +164,9 @@ func describe(err error) string {
 	msg := fmt.Sprintf("%s: %s", st.Code(), st.Message())
 	if st.Code() == codes.Unavailable && strings.Contains(st.Message(), "connection") {
 		msg += " (is the hub running, and are --hub and --ca-file right?)"
+	}
+	if st.Code() == codes.ResourceExhausted && strings.Contains(st.Message(), "rate limit") {
+		msg += " (the hub's operator sets these limits: stixhubd -rate-requests and -rate-objects)"
 	}
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
