@@ -14,9 +14,11 @@ import (
 // from the stream: replayed from it on start, extended by the appender's own
 // writes and, on a node that shares the stream, by tailing it. It decides
 // whether an object is new, a duplicate or someone else's, and it is exact up
-// to pos: every message of the stream up to pos is in it, and the appender
-// writes only with the stream's expected-last-sequence guard set to pos, so
-// nothing can slip in between what the index saw and what is written.
+// to pos: every message of the stream up to pos is in it. pos moves over
+// messages read in stream order, and over the appender's own writes only when
+// they directly follow it (see observeOwn). The appender guards each write
+// with the stream's expected last sequence, so nothing can slip in between
+// what the index saw and what is written.
 type index struct {
 	mu   sync.RWMutex
 	byID map[string]*idEntry
