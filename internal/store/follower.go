@@ -18,7 +18,7 @@ func (s *Store) observeMsg(h nats.Header, seq uint64) {
 		s.idx.skip(seq)
 		return
 	}
-	s.idx.observe(id, h.Get(HeaderVersion), h.Get(HeaderMember), seq, decodeSharing(h.Get(HeaderSharing)))
+	s.idx.observe(id, h.Get(HeaderVersion), h.Get(HeaderMember), seq, h.Get(HeaderSharing))
 }
 
 // catchUp replays the stream, headers only, from just after the index's

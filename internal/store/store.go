@@ -371,7 +371,7 @@ func (s *Store) fillDuplicate(ctx context.Context, r *Result) {
 // SharingOf returns the publisher and sharing of the newest stored version of
 // a STIX id, from the node's index (access.Refs).
 func (s *Store) SharingOf(id string) (string, *stixhubv1.Sharing, bool) {
-	return s.idx.sharingOf(id)
+	return s.idx.readableBy(id)
 }
 
 // Get returns the stored record at a cursor.
@@ -470,15 +470,13 @@ func (s *Store) plan(pending []*item) (writes []plannedWrite, deferred []*item) 
 			deferred = append(deferred, it)
 			continue
 		}
-		if ent, ok := s.idx.lookup(it.e.ID); ok {
-			if ent.owner != it.e.MemberID {
-				s.finish(it, Result{Err: ErrOwnedByOther})
-				continue
-			}
-			if seq, ok := ent.version(it.e.VersionKey); ok {
-				s.finish(it, Result{Outcome: Duplicate, Cursor: seq})
-				continue
-			}
+		switch v, seq := s.idx.judge(it.e.ID, it.e.MemberID, it.e.VersionKey); v {
+		case othersID:
+			s.finish(it, Result{Err: ErrOwnedByOther})
+			continue
+		case storedVersion:
+			s.finish(it, Result{Outcome: Duplicate, Cursor: seq})
+			continue
 		}
 		planned[idKey(it.e.ID)] = true
 		writes = append(writes, plannedWrite{item: it, seq: s.next + uint64(len(writes))})
@@ -529,6 +527,7 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 	var prevID string
 	futures := make([]jetstream.PubAckFuture, 0, len(writes))
 	recs := make([]*stixhubv1.StoredObject, 0, len(writes))
+	sharings := make([]string, 0, len(writes)) // header forms, for the index
 	var enc groupEncoding
 	for i, w := range writes {
 		msg, rec, err := s.message(w, receiptOf(receipts, leafOf[i]), &enc)
@@ -563,6 +562,7 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 		}
 		futures = append(futures, f)
 		recs = append(recs, rec)
+		sharings = append(sharings, msg.Header.Get(HeaderSharing))
 	}
 
 	// One deadline for the whole group. A context, not a timer: once it
@@ -598,7 +598,7 @@ func (s *Store) write(ctx context.Context, writes []plannedWrite) (failed []*ite
 			if w.e.Revocation != nil {
 				s.idx.skipOwn(ack.Sequence)
 			} else {
-				s.idx.observeOwn(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence, w.e.Sharing)
+				s.idx.observeOwn(w.e.ID, w.e.VersionKey, w.e.MemberID, ack.Sequence, sharings[i])
 			}
 			accepted = append(accepted, ok{i, ack.Sequence})
 			if s.cfg.OnStored != nil {
