@@ -91,9 +91,10 @@ type Config struct {
 // arena, and the further postings, all addressed by int32 indexes. So do
 // the records of the objects (objRec, judged): their strings, times and
 // Sharing are numbers in small tables of distinct values, or places in a
-// byte array; a match is built from them when it is reported. What is left
-// per object is its entries' slice header (ents) and, for an observed-data,
-// its Refs.
+// byte array; a match is built from them when it is reported. An object is
+// found by its id through a map of the ids' hashes (idSlots, idNext). What
+// is left per object is its entries' slice header (ents) and, for an
+// observed-data, its Refs.
 type Index struct {
 	cfg    Config
 	seed   maphash.Seed
@@ -131,12 +132,14 @@ type Index struct {
 	lens    [2][129]int // block postings per prefix length, [0] IPv4, [1] IPv6
 	present [2][]int    // lengths with blocks, longest first
 
-	objs       []objRec           // by object number; never removed, only replaced
-	judge      []judged           // by object number
-	ents       [][]entryRef       // by object number: own entries, then those from referenced observables
-	refs       map[int32][]string // object number -> Refs, for the objects that have them
-	ids        map[string]int32   // lower-case id -> object number
-	waiting    map[string][]int32 // cyber-observable id -> observed-data referencing it
+	objs       []objRec                          // by object number; never removed, only replaced
+	judge      []judged                          // by object number
+	ents       [][]entryRef                      // by object number: own entries, then those from referenced observables
+	refs       map[int32][]string                // object number -> Refs, for the objects that have them
+	idHash     func(maphash.Seed, string) uint64 // maphash.String; tests force collisions
+	idSlots    map[uint64]int32                  // idHash of the lower-case id -> 1 + the last object with that hash
+	idNext     []int32                           // by object number: 1 + the object before it with the same id hash; 0: none
+	waiting    map[string][]int32                // cyber-observable id -> observed-data referencing it
 	entries    int
 	pos        uint64
 	scratch    [64]byte       // an address or block as text, while Add formats it
@@ -503,7 +506,8 @@ func New(cfg Config) *Index {
 		locIDs:  map[*time.Location]int32{time.UTC: 0},
 
 		fixedLocs: make(map[fixedZone]int32),
-		ids:       make(map[string]int32),
+		idHash:    maphash.String,
+		idSlots:   make(map[uint64]int32),
 		waiting:   make(map[string][]int32),
 		refs:      make(map[int32][]string),
 
@@ -519,6 +523,19 @@ func New(cfg Config) *Index {
 
 func idKey(id string) string { return strings.ToLower(id) }
 
+// object returns the number of the object with an id, given as idKey: a
+// map of the ids' hashes to object numbers, with the objects whose ids'
+// hashes collide chained in idNext, so that the map holds no strings for
+// the garbage collector to scan.
+func (x *Index) object(key string) (int32, bool) {
+	for n := x.idSlots[x.idHash(x.seed, key)]; n != 0; n = x.idNext[n-1] {
+		if id := x.id(n - 1); id == key || idKey(id) == key { // ids are mostly lower case already
+			return n - 1, true
+		}
+	}
+	return 0, false
+}
+
 // Add indexes one accepted object, replacing an older version of it. A
 // version older than (or the same as) the one indexed is ignored, so objects
 // may be added again (after a restart) without harm; Add reports whether o
@@ -528,7 +545,7 @@ func (x *Index) Add(o *Object) bool {
 	defer x.mu.Unlock()
 	x.pos = max(x.pos, o.Cursor)
 	id := idKey(o.ID)
-	n, ok := x.ids[id]
+	n, ok := x.object(id)
 	if ok {
 		if !o.Modified.After(x.time(x.objs[n].modified)) {
 			return false
@@ -539,7 +556,9 @@ func (x *Index) Add(o *Object) bool {
 		x.objs = append(x.objs, objRec{})
 		x.judge = append(x.judge, judged{})
 		x.ents = append(x.ents, nil)
-		x.ids[id] = n
+		h := x.idHash(x.seed, id)
+		x.idNext = append(x.idNext, x.idSlots[h])
+		x.idSlots[h] = n + 1
 	}
 	entries := o.Entries
 	o.Entries = nil
@@ -560,7 +579,7 @@ func (x *Index) Add(o *Object) bool {
 	// references, whenever they arrive.
 	for _, ref := range o.Refs {
 		r := idKey(ref)
-		if sco, ok := x.ids[r]; ok {
+		if sco, ok := x.object(r); ok {
 			x.adopt(n, sco)
 		}
 		x.waiting[r] = append(x.waiting[r], n)

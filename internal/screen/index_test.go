@@ -3,6 +3,7 @@ package screen
 import (
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"maps"
 	"math/rand/v2"
 	"net/netip"
@@ -422,8 +423,20 @@ func TestKnownAgreesWithLookup(t *testing.T) {
 // between slots, postings are unlinked, slots deleted, the arena compacted)
 // and checks every value against a plain map of what the latest versions
 // name.
+// TestReplaceAgreesWithModel adds new versions of objects at random, their
+// ids in either case, and checks every lookup against what the latest
+// versions name: with the real id hash, and with one under which most ids
+// collide, so that the index finds objects along collision chains.
 func TestReplaceAgreesWithModel(t *testing.T) {
+	t.Run("maphash", func(t *testing.T) { testReplaceAgreesWithModel(t, maphash.String) })
+	t.Run("colliding ids", func(t *testing.T) {
+		testReplaceAgreesWithModel(t, func(_ maphash.Seed, s string) uint64 { return uint64(s[len(s)-1] % 3) })
+	})
+}
+
+func testReplaceAgreesWithModel(t *testing.T, idHash func(maphash.Seed, string) uint64) {
 	x := New(Config{})
+	x.idHash = idHash
 	rng := rand.New(rand.NewPCG(1, 2))
 	const objects, values = 300, 3000
 	value := func(k int) Observable {
@@ -441,7 +454,11 @@ func TestReplaceAgreesWithModel(t *testing.T) {
 		for range 100 {
 			n := rng.IntN(objects)
 			var vs []int
-			o := &Object{ID: id(n), Type: "indicator", Modified: t0.Add(time.Duration(round+1) * time.Minute), ValidFrom: t0, Confidence: -1}
+			spelling := id(n)
+			if rng.IntN(3) == 0 {
+				spelling = strings.ToUpper(spelling)
+			}
+			o := &Object{ID: spelling, Type: "indicator", Modified: t0.Add(time.Duration(round+1) * time.Minute), ValidFrom: t0, Confidence: -1}
 			for range rng.IntN(8) {
 				k := rng.IntN(values)
 				vs = append(vs, k)
@@ -479,7 +496,7 @@ func TestReplaceAgreesWithModel(t *testing.T) {
 			got := map[string]int{}
 			for _, m := range ms {
 				if m.Observable.Value == q.Value {
-					got[m.ObjectID]++
+					got[strings.ToLower(m.ObjectID)]++
 				}
 			}
 			if !maps.Equal(got, want[q]) {
