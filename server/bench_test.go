@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"testing"
 
 	"github.com/google/uuid"
@@ -71,8 +73,16 @@ func benchmarkPublish(b *testing.B, hub *hubtest.Hub) {
 // created_by_ref).
 func benchIndicators(b *testing.B, m hubtest.Member, n int) []*stixhubv1.SignedObject {
 	b.Helper()
+	return benchIndicatorsFrom(b, m, 0, n)
+}
+
+// benchIndicatorsFrom is benchIndicators numbered from first: indicators
+// first to first+n-1, naming their own address and domain.
+func benchIndicatorsFrom(b *testing.B, m hubtest.Member, first, n int) []*stixhubv1.SignedObject {
+	b.Helper()
 	out := make([]*stixhubv1.SignedObject, n)
-	for i := range out {
+	for k := range out {
+		i := first + k
 		obj, _ := json.Marshal(map[string]any{
 			"type": "indicator", "spec_version": "2.1", "id": "indicator--" + uuid.NewString(),
 			"created": "2024-03-01T10:00:00.000Z", "modified": "2024-03-01T10:00:00.000Z",
@@ -89,7 +99,7 @@ func benchIndicators(b *testing.B, m hubtest.Member, n int) []*stixhubv1.SignedO
 		if err != nil {
 			b.Fatal(err)
 		}
-		out[i] = so
+		out[k] = so
 	}
 	return out
 }
@@ -174,4 +184,51 @@ func BenchmarkRestart(b *testing.B) {
 		hub.Restart(b)
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(n), "us/object")
+}
+
+// BenchmarkHeapPerObject measures what each stored object costs a hub's Go
+// heap, the heap its collector marks on every cycle: it publishes n
+// indicators (each naming an address and a domain) into an in-process hub
+// and reports, per object, the heap the GC scans for pointers (scan-B/obj)
+// and the live heap (live-B/obj) after a full GC, against the same hub
+// before publishing. The feed holds 1,024 messages, so that its share stays
+// fixed whatever n; JetStream runs in the same process and is counted too.
+// Set STIXHUB_BENCH_HEAP_OBJECTS for another n.
+func BenchmarkHeapPerObject(b *testing.B) {
+	n := 20_000
+	if s := os.Getenv("STIXHUB_BENCH_HEAP_OBJECTS"); s != "" {
+		if _, err := fmt.Sscan(s, &n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	hub := hubtest.Start(b, hubtest.NoLimits, func(cfg *server.Config) { cfg.TAXIIAddr = "off"; cfg.FeedCapacity = 1024 })
+	m := hub.AddMember(b, "Bank A")
+	c := hub.Client(b, m)
+	publish := func(first, n int) {
+		if _, err := c.PublishSigned(context.Background(), benchIndicatorsFrom(b, m, first, n)...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// A first batch fills the feed and settles the hub's fixed structures.
+	publish(0, 1024)
+	scan0, live0 := heapStats()
+	for first := 1024; first < n; first += 1000 {
+		publish(first, min(1000, n-first))
+	}
+	scan1, live1 := heapStats()
+	for b.Loop() {
+		runtime.GC()
+	}
+	stored := float64(n - 1024)
+	b.ReportMetric(float64(int64(scan1)-int64(scan0))/stored, "scan-B/obj")
+	b.ReportMetric(float64(int64(live1)-int64(live0))/stored, "live-B/obj")
+}
+
+// heapStats returns /gc/scan/heap:bytes (the heap the collector scans for
+// pointers) and /gc/heap/live:bytes after a full GC.
+func heapStats() (scan, live uint64) {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
 }
