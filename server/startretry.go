@@ -56,9 +56,13 @@ func natsNotReady(err error) bool {
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		// 503: no meta leader, or not enough peers for the replicas yet.
-		// JetStream's codes 10008 (cluster not available) and 10023
-		// (insufficient resources: peers missing) are not named in nats.go.
-		return apiErr.Code == 503 || apiErr.ErrorCode == 10008 || apiErr.ErrorCode == 10023
+		// JetStream's codes 10008 (cluster not available), 10023
+		// (insufficient resources: peers missing) and 10005 (no suitable
+		// peers for placement: the meta leader has not yet heard from
+		// enough of them, seen when the hub starts right after NATS) are
+		// not named in nats.go. On a cluster too small for the replicas,
+		// 10005 stays: the retries end with it at the deadline.
+		return apiErr.Code == 503 || apiErr.ErrorCode == 10008 || apiErr.ErrorCode == 10023 || apiErr.ErrorCode == 10005
 	}
 	return false
 }
