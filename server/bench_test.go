@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"testing"
 
 	"github.com/google/uuid"
 
 	"github.com/stixhub/stixhub/client"
+	"github.com/stixhub/stixhub/internal/heapstat"
 	"github.com/stixhub/stixhub/internal/hubtest"
 	"github.com/stixhub/stixhub/internal/sign"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
@@ -211,24 +211,15 @@ func BenchmarkHeapPerObject(b *testing.B) {
 	}
 	// A first batch fills the feed and settles the hub's fixed structures.
 	publish(0, 1024)
-	scan0, live0 := heapStats()
+	scan0, live0 := heapstat.AfterGC()
 	for first := 1024; first < n; first += 1000 {
 		publish(first, min(1000, n-first))
 	}
-	scan1, live1 := heapStats()
+	scan1, live1 := heapstat.AfterGC()
 	for b.Loop() {
 		runtime.GC()
 	}
 	stored := float64(n - 1024)
 	b.ReportMetric(float64(int64(scan1)-int64(scan0))/stored, "scan-B/obj")
 	b.ReportMetric(float64(int64(live1)-int64(live0))/stored, "live-B/obj")
-}
-
-// heapStats returns /gc/scan/heap:bytes (the heap the collector scans for
-// pointers) and /gc/heap/live:bytes after a full GC.
-func heapStats() (scan, live uint64) {
-	runtime.GC()
-	s := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}, {Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64(), s[1].Value.Uint64()
 }

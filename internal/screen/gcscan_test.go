@@ -3,10 +3,10 @@ package screen
 import (
 	"fmt"
 	"runtime"
-	"runtime/metrics"
 	"testing"
 	"time"
 
+	"github.com/stixhub/stixhub/internal/heapstat"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
@@ -33,22 +33,13 @@ func gcIndex(n int) *Index {
 	return x
 }
 
-// scanBytes returns /gc/scan/heap:bytes after a full GC: the heap the
-// collector scans for pointers.
-func scanBytes() uint64 {
-	runtime.GC()
-	s := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
 // BenchmarkGCPerObject is one full garbage collection with an index of
 // gcObjects objects live; it reports the heap the GC scans per indexed
 // object (scan-B/obj, the index's share: with it minus without it).
 func BenchmarkGCPerObject(b *testing.B) {
-	before := scanBytes()
+	before, _ := heapstat.AfterGC()
 	x := gcIndex(gcObjects)
-	after := scanBytes()
+	after, _ := heapstat.AfterGC()
 	for b.Loop() {
 		runtime.GC()
 	}

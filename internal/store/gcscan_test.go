@@ -3,9 +3,9 @@ package store
 import (
 	"fmt"
 	"runtime"
-	"runtime/metrics"
 	"testing"
 
+	"github.com/stixhub/stixhub/internal/heapstat"
 	stixhubv1 "github.com/stixhub/stixhub/proto/stixhub/v1"
 )
 
@@ -28,23 +28,14 @@ func gcIndex(n int) *index {
 	return x
 }
 
-// heapStats returns /gc/scan/heap:bytes (the heap the collector scans for
-// pointers) and /gc/heap/live:bytes after a full GC.
-func heapStats() (scan, live uint64) {
-	runtime.GC()
-	s := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}, {Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64(), s[1].Value.Uint64()
-}
-
 // BenchmarkIndexPerObject is one full garbage collection with an id index of
 // gcIDs objects live. It reports, per indexed object, the heap the GC scans
 // (scan-B/obj) and the live heap (live-B/obj): the index's share, with it
 // minus without it.
 func BenchmarkIndexPerObject(b *testing.B) {
-	scan0, live0 := heapStats()
+	scan0, live0 := heapstat.AfterGC()
 	x := gcIndex(gcIDs)
-	scan1, live1 := heapStats()
+	scan1, live1 := heapstat.AfterGC()
 	for b.Loop() {
 		runtime.GC()
 	}
